@@ -1,0 +1,39 @@
+# torchgrade: two commands for a newcomer.
+#   make demo   set up .venv, then grade the bundled example submissions
+#   make test   set up .venv, then run the test suite
+# Set-up pins the CPU build of torch (constraints/cpu.txt): an unpinned torch
+# would make pip download a CUDA build of several GB.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TORCH_CONSTRAINTS := constraints/cpu.txt
+
+.PHONY: demo test venv lint stubs bench clean
+
+demo: $(STAMP)
+	$(BIN)/torchgrade demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml $(TORCH_CONSTRAINTS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(TORCH_CONSTRAINTS) -e ".[dev]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check autograder tests benchmarks
+
+stubs: $(STAMP)
+	$(BIN)/torchgrade release --stubs assignments
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/grade_one.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
