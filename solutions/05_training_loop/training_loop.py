@@ -1,0 +1,169 @@
+"""Assignment 05: a device-aware training loop with checkpoints.
+
+You will learn the five steps of a training iteration and why their order
+matters, how ``model.train()``/``model.eval()`` and ``torch.no_grad()`` differ,
+how to average a loss correctly over batches of unequal size, and how to save
+and restore a checkpoint so that training resumes exactly where it stopped.
+Batches are ``(inputs, targets)`` tuples; ``inputs``: ``(B, ...)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+import torch
+from torch import Tensor, nn
+
+Batches = Iterable[tuple[Tensor, Tensor]]
+LossFn = Callable[[Tensor, Tensor], Tensor]
+
+
+def train_one_epoch(
+    model: nn.Module,
+    loader: Batches,
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+) -> float:
+    """Trains ``model`` for one pass over ``loader``.
+
+    Per batch: move inputs **and** targets to ``device``,
+    ``optimizer.zero_grad()``, forward, loss, ``loss.backward()``,
+    ``optimizer.step()``. Without ``zero_grad()`` each batch would add its
+    gradient to those of all earlier batches.
+
+    The returned value is the mean loss per *sample*: ``loss_fn`` gives a
+    batch mean, so weight it by the batch size before averaging, otherwise a
+    small last batch counts as much as a full one. Use ``loss.item()`` to get
+    a float; keeping ``loss`` itself would keep its whole graph alive.
+
+    Args:
+        model: A module already on ``device``.
+        loader: Yields ``(inputs, targets)`` batches.
+        loss_fn: Returns the mean loss of a batch (e.g. ``nn.MSELoss()``).
+        optimizer: Optimizer over ``model``'s parameters.
+        device: Where to run the batches.
+
+    Returns:
+        The mean training loss per sample (NaN for an empty loader).
+    """
+    ### BEGIN SOLUTION
+    model.train()
+    total_loss, num_samples = 0.0, 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * len(inputs)
+        num_samples += len(inputs)
+    return total_loss / num_samples if num_samples else float("nan")
+    ### END SOLUTION
+
+
+def evaluate(model: nn.Module, loader: Batches, loss_fn: LossFn, device: torch.device) -> float:
+    """Computes the mean loss per sample without training.
+
+    ``model.eval()`` switches layers such as dropout and batch norm to their
+    inference behaviour; ``torch.no_grad()`` stops autograd from recording a
+    graph. They do different things, and evaluation needs both. No parameter
+    and no ``.grad`` changes.
+
+    Args:
+        model, loader, loss_fn, device: As for :func:`train_one_epoch`.
+
+    Returns:
+        The mean loss per sample (NaN for an empty loader).
+    """
+    ### BEGIN SOLUTION
+    model.eval()
+    total_loss, num_samples = 0.0, 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            inputs, targets = inputs.to(device), targets.to(device)
+            loss = loss_fn(model(inputs), targets)
+            total_loss += loss.item() * len(inputs)
+            num_samples += len(inputs)
+    return total_loss / num_samples if num_samples else float("nan")
+    ### END SOLUTION
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Batches,
+    val_loader: Batches,
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+    epochs: int,
+) -> dict[str, list[float]]:
+    """Alternates one training epoch and one validation pass, ``epochs`` times.
+
+    Returns:
+        ``{"train_loss": [...], "val_loss": [...]}``, one entry per epoch.
+    """
+    ### BEGIN SOLUTION
+    history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
+    for _ in range(epochs):
+        history["train_loss"].append(
+            train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        )
+        history["val_loss"].append(evaluate(model, val_loader, loss_fn, device))
+    return history
+    ### END SOLUTION
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str], model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int
+) -> None:
+    """Saves everything needed to resume training, in one ``torch.save``.
+
+    The optimizer state matters as much as the weights: momentum buffers and
+    Adam's moment estimates and step count all shape the next update. The
+    model's ``state_dict()`` also holds buffers such as batch-norm statistics.
+
+    Args:
+        path: File to write.
+        model, optimizer: Whose ``state_dict()`` to save.
+        epoch: Number of completed epochs.
+    """
+    ### BEGIN SOLUTION
+    checkpoint = {
+        "epoch": epoch,
+        "model_state": model.state_dict(),
+        "optimizer_state": optimizer.state_dict(),
+    }
+    torch.save(checkpoint, path)
+    ### END SOLUTION
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str], model: nn.Module, optimizer: torch.optim.Optimizer
+) -> int:
+    """Restores a checkpoint written by :func:`save_checkpoint`.
+
+    Load *into* the existing ``model`` and ``optimizer``: ``load_state_dict``
+    copies into the current parameters, which the optimizer keeps updating.
+    ``map_location="cpu"`` works whatever device saved the file; the two
+    ``load_state_dict`` calls then move each value to its parameter's device
+    and dtype, and leave on the CPU what the optimizer keeps there (Adam's
+    ``step``), exactly as in uninterrupted training. ``weights_only=True``
+    refuses to run code hidden in the file. The RNG state of shuffling or
+    dropout is the caller's to restore.
+
+    Args:
+        path: File written by :func:`save_checkpoint`.
+        model: A model of the same architecture, already on its device.
+        optimizer: An optimizer of the same kind over ``model``'s parameters.
+
+    Returns:
+        The saved epoch.
+    """
+    ### BEGIN SOLUTION
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(checkpoint["model_state"])
+    optimizer.load_state_dict(checkpoint["optimizer_state"])
+    return checkpoint["epoch"]
+    ### END SOLUTION
