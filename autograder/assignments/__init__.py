@@ -1,0 +1,1 @@
+"""The assignments: one subpackage each, discovered by :mod:`autograder.registry`."""
