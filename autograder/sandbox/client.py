@@ -1,0 +1,337 @@
+"""The judge's side of the sandbox: a warm zygote and the sandboxes it forks.
+
+:class:`Zygote` starts one ``python -I`` process (in a network namespace of its
+own where the OS allows) that imports torch once; :meth:`Zygote.sandbox`
+forks a :class:`Sandbox` from it in ~tens of milliseconds. A sandbox loads one
+student file and runs scenarios; every answer crosses back through
+:mod:`autograder.sandbox.protocol` and is validated here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.sandbox import errors
+from autograder.sandbox.errors import SandboxFailure
+from autograder.sandbox.protocol import (
+    ChannelClosed,
+    ChannelTimeout,
+    ProtocolError,
+    decode_value,
+    encode_value,
+    recv_message,
+    send_message,
+)
+
+_GRACE_SECONDS = 0.5  # lets faulthandler write where the code hung
+_OUTPUT_TAIL = 4000
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandbox.
+
+    Attributes:
+        call_seconds: Wall time for one scenario call.
+        after_timeout_seconds: Wall time for each later call of an assignment
+            whose code already timed out once: one endless loop should not
+            cost the batch a full time limit per check.
+        load_seconds: Wall time for importing the student's file.
+        cpu_seconds: CPU time for the sandbox's whole life (a backstop).
+        memory_bytes: Address space the sandbox may add on top of torch's.
+        output_bytes: Largest file (stdout, stderr, anything) it may write.
+    """
+
+    call_seconds: float = 10.0
+    load_seconds: float = 10.0
+    after_timeout_seconds: float = 2.0
+    cpu_seconds: int = 300
+    memory_bytes: int | None = 4 << 30
+    output_bytes: int = 8 << 20
+
+
+@dataclass
+class Budget:
+    """Wall time left to one submission, shared by all of its sandboxes."""
+
+    seconds: float
+
+    def take(self, wanted: float) -> float:
+        return max(0.0, min(wanted, self.seconds))
+
+    def spend(self, seconds: float) -> None:
+        self.seconds = max(0.0, self.seconds - seconds)
+
+
+class Zygote:
+    """A warm process with torch imported, from which sandboxes are forked.
+
+    Use as a context manager; :attr:`isolation` records what the OS allowed.
+    """
+
+    def __init__(self, *, workdir: Path, network: bool = False) -> None:
+        self.workdir = Path(workdir)
+        self.isolation: dict[str, Any] = {}
+        self._count = 0
+        self._control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        prefix, cut, sweep = ([], False, False) if network else _unshare()
+        self.isolation.update(network_disabled=cut, process_sweep=sweep)
+        log = open(self.workdir / "zygote.log", "wb")  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [*prefix, sys.executable, "-I", "-m", "autograder.sandbox.zygote",
+             str(remote.fileno())],
+            pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            env=_sandbox_env(self.workdir), cwd=self.workdir, start_new_session=True)
+        remote.close()
+        log.close()
+        self._ready = False
+        self.isolation.update(process_group=True, memory_cap=sys.platform.startswith("linux"),
+                              cpu_limit=True, output_limit=True, python_isolated_mode=True)
+
+    def sandbox(self, *, path: Path, module: str, limits: Limits, budget: Budget,
+                label: str) -> Sandbox:
+        """Forks a sandbox and loads ``path`` into it as module ``module``.
+
+        Raises:
+            SandboxFailure: the file could not be imported (status ``error``
+                or ``timeout``); the sandbox is already gone.
+        """
+        self._wait_ready()
+        self._count += 1
+        home = Path(tempfile.mkdtemp(prefix=f"{self._count:04d}-", dir=self.workdir))
+        (home / "scratch").mkdir()
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        request = {"op": "fork", "scratch": str(home / "scratch"),
+                   "stdout": str(home / "stdout.txt"), "stderr": str(home / "stderr.txt"),
+                   "hang_report": str(home / "hang.txt"),
+                   "limits": {"cpu_seconds": limits.cpu_seconds,
+                              "output_bytes": limits.output_bytes,
+                              "memory_bytes": limits.memory_bytes}}
+        socket.send_fds(self._control, [json.dumps(request).encode()], [theirs.fileno()])
+        theirs.close()
+        pid = self._receive(timeout=30.0).get("pid")
+        if type(pid) is not int:
+            raise RuntimeError(f"sandbox zygote did not fork: {self._log()}")
+        sandbox = Sandbox(pid=pid, sock=mine, home=home, path=Path(path), limits=limits,
+                          budget=budget, label=label)
+        sandbox.load(module)
+        return sandbox
+
+    def _wait_ready(self) -> None:
+        """Waits for the zygote's warm-up, which overlaps the judge's own start."""
+        if not self._ready:
+            if not self._receive(timeout=120.0).get("ready"):
+                raise RuntimeError(f"sandbox zygote failed to start: {self._log()}")
+            self._ready = True
+
+    def _receive(self, *, timeout: float) -> dict[str, Any]:
+        self._control.settimeout(timeout)
+        try:
+            data = self._control.recv(65536)
+        except (TimeoutError, OSError):
+            return {}
+        return json.loads(data) if data else {}
+
+    def _log(self) -> str:
+        path = self.workdir / "zygote.log"
+        return path.read_text(errors="replace")[-_OUTPUT_TAIL:] if path.exists() else ""
+
+    def close(self) -> None:
+        self._control.close()
+        if self._process.poll() is None:
+            _kill_group(self._process.pid)
+            self._process.wait()
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class Sandbox:
+    """One process holding one student file; see :meth:`Zygote.sandbox`."""
+
+    pid: int
+    sock: socket.socket
+    home: Path
+    path: Path
+    limits: Limits
+    budget: Budget
+    label: str
+    alive: bool = True
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def load(self, module: str) -> None:
+        header = {"op": "load", "path": str(self.path), "module": module,
+                  "timeout": self.limits.load_seconds}
+        reply = self._exchange(header, {}, self.limits.load_seconds, loading=True)
+        if not reply.get("ok"):
+            self.close()
+            raise errors.from_load_error(reply.get("error"), self.label)
+
+    def run(self, scenario: Callable[..., Any], /, **args: Any) -> Any:
+        """Runs ``scenario(student_module, **args)`` in the sandbox.
+
+        Returns:
+            The scenario's value, decoded: plain values and exact tensors.
+
+        Raises:
+            SandboxFailure: the student's code raised, hung, crashed or
+                returned something that cannot be graded.
+        """
+        if not self.alive:
+            raise SandboxFailure("error", "The process running your code is gone.")
+        tree, tensors = encode_value(args)
+        header = {"op": "call", "scenario": f"{scenario.__module__}:{scenario.__name__}",
+                  "args": tree, "timeout": 0}
+        reply = self._exchange(header, tensors, self.limits.call_seconds, loading=False)
+        if not reply.get("ok"):
+            raise errors.from_call_error(reply.get("error"))
+        try:
+            return decode_value(reply.get("value"), reply["_tensors"])
+        except ProtocolError as error:
+            self.close()
+            raise SandboxFailure(
+                "error", "The sandbox sent back a malformed answer; it was discarded.",
+                str(error)) from error
+
+    def _exchange(self, header: dict[str, Any], tensors: dict[str, Any], seconds: float,
+                  *, loading: bool) -> dict[str, Any]:
+        allowed = self.budget.take(seconds)
+        if allowed <= 0:
+            self.close()
+            raise errors.timed_out(self.label, 0, " (this submission used up its total time)",
+                                   loading=loading)
+        header["timeout"] = allowed
+        start = time.monotonic()
+        try:
+            send_message(self.sock, header, tensors)
+            while True:
+                reply, blob = recv_message(self.sock, deadline=start + allowed + _GRACE_SECONDS)
+                if time.monotonic() - start > allowed:
+                    raise ChannelTimeout("answered after the limit")
+                if "note" not in reply:
+                    reply["_tensors"] = blob
+                    return reply
+                self.notes.append(reply)
+        except ChannelTimeout:
+            self.close()
+            raise errors.timed_out(self.label, allowed, self._hang_location(),
+                                   loading=loading) from None
+        except ChannelClosed:
+            self.close()
+            exits = [n for n in self.notes if n.get("note") == "hard_exit"]
+            if exits:
+                raise errors.hard_exit(exits[-1], self.label, loading=loading) from None
+            raise errors.crashed(self.label, loading=loading, output=self.output()) from None
+        except (ProtocolError, OSError) as error:
+            self.close()
+            raise SandboxFailure("error", "The sandbox sent back a malformed answer.",
+                                 str(error)) from None
+        finally:
+            self.budget.spend(time.monotonic() - start)
+
+    def _hang_location(self) -> str:
+        """Where the student's code was when time ran out, from faulthandler."""
+        report = self.home / "hang.txt"
+        text = report.read_text(errors="replace") if report.exists() else ""
+        pattern = re.compile(r'File "(.+)", line (\d+) in (\S+)')
+        for match in pattern.finditer(text):
+            if Path(match.group(1)).resolve() == self.path.resolve():
+                line = int(match.group(2))
+                return errors.describe_where(
+                    {"file": self.label, "line": line, "function": match.group(3),
+                     "code": _source_line(self.path, line)})
+        return ""
+
+    def output(self) -> str:
+        """The tail of what the student's code printed, for instructors."""
+        parts = []
+        for name in ("stdout.txt", "stderr.txt"):
+            path = self.home / name
+            if path.exists() and path.stat().st_size:
+                with open(path, "rb") as stream:
+                    stream.seek(max(0, path.stat().st_size - _OUTPUT_TAIL))
+                    parts.append(f"--- {name} ---\n" + stream.read().decode(errors="replace"))
+        return "\n".join(parts)
+
+    def close(self) -> None:
+        if self.alive:
+            self.alive = False
+            try:
+                send_message(self.sock, {"op": "exit"})
+            except OSError:
+                pass
+            _kill_group(self.pid)
+        self.sock.close()
+
+    def discard(self) -> None:
+        """Closes the sandbox and deletes its scratch directory and logs."""
+        self.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def _kill_group(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+
+
+def _source_line(path: Path, line: int) -> str:
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _sandbox_env(home: Path) -> dict[str, str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
+    env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+    return env
+
+
+_NAMESPACES = (
+    (["--net", "--pid", "--fork", "--kill-child"], True),
+    (["--net", "--pid", "--fork", "--kill-child", "--map-root-user"], True),
+    (["--net"], False),
+    (["--net", "--map-root-user"], False),
+)
+
+
+@functools.cache
+def _unshare() -> tuple[list[str], bool, bool]:
+    """The command prefix giving the zygote new namespaces, as far as the OS allows.
+
+    Returns:
+        The prefix, whether the network is cut off, and whether the zygote is
+        the init of a PID namespace: when it goes, every process that student
+        code started goes with it.
+    """
+    tool = shutil.which("unshare")
+    for flags, sweep in _NAMESPACES if tool else ():
+        probe = subprocess.run([tool, *flags, "true"], capture_output=True, timeout=10)
+        if probe.returncode == 0:
+            return [tool, *flags], True, sweep
+    return [], False, False

@@ -1,0 +1,189 @@
+"""The sandbox side: loads one student file and runs trusted scenarios on request.
+
+This module runs in a process forked from the zygote, after the process has
+dropped into its own process group, scratch directory and resource limits.
+Everything here must be treated as compromised once student code has been
+imported: the judge validates every byte it receives, and only explicit
+passes in the judge earn points.
+
+Requests (JSON headers, see :mod:`autograder.sandbox.protocol`):
+
+* ``{"op": "load", "path": ..., "module": ...}`` imports the student file
+  under the fixed module name;
+* ``{"op": "call", "scenario": "pkg.mod:function", "args": {...},
+  "timeout": seconds}`` runs a scenario on the loaded module;
+* ``{"op": "exit"}``.
+
+Replies are ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``
+where the error says what kind of failure it was and where in the student's
+file it happened.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import importlib
+import importlib.util
+import linecache
+import os
+import posix
+import socket
+import sys
+import traceback
+import types
+from typing import Any
+
+from autograder.sandbox.protocol import (
+    ChannelClosed,
+    decode_value,
+    encode_value,
+    recv_message,
+    send_message,
+)
+
+
+def serve(sock: socket.socket, *, hang_report: str) -> None:
+    """Answers requests on ``sock`` until told to exit or the judge goes away.
+
+    Args:
+        sock: Connected socket to the judge.
+        hang_report: File that :mod:`faulthandler` writes the stack to when a
+            call overruns, so that the judge can tell the student the line.
+    """
+    module: types.ModuleType | None = None
+    report = open(hang_report, "w")  # noqa: SIM115 - lives as long as the process
+    while True:
+        try:
+            header, tensors = recv_message(sock)
+        except ChannelClosed:
+            return
+        op = header.get("op")
+        timeout = float(header.get("timeout", 0) or 0)
+        if timeout > 0:
+            report.seek(0)
+            report.truncate()
+            faulthandler.dump_traceback_later(timeout, file=report)
+        if op == "load":
+            module, reply = _load(header["path"], header["module"], sock)
+        elif op == "call":
+            reply = _call(module, header["scenario"], decode_value(header["args"], tensors))
+        else:
+            return
+        faulthandler.cancel_dump_traceback_later()
+        _reply(sock, reply)
+
+
+def _reply(sock: socket.socket, reply: dict[str, Any]) -> None:
+    if reply.get("ok"):
+        try:
+            tree, tensors = encode_value(reply["value"])
+        except TypeError as error:
+            reply = {"ok": False, "error": {"kind": "bad_value", "type": "TypeError",
+                                            "message": str(error), "where": None}}
+        else:
+            send_message(sock, {"ok": True, "value": tree}, tensors)
+            return
+    send_message(sock, reply)
+
+
+def _load(path: str, name: str, sock: socket.socket
+          ) -> tuple[types.ModuleType | None, dict[str, Any]]:
+    """Imports the student's file by path under the fixed name ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return None, _error("load", FileNotFoundError(f"cannot load {path}"), path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    _watch_exits(sock, path)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as error:  # noqa: BLE001 - a student's SystemExit too
+        sys.modules.pop(name, None)
+        return None, _error("load", error, path)
+    return module, {"ok": True, "value": None}
+
+
+def _watch_exits(sock: socket.socket, path: str) -> None:
+    """Makes hard exits report their line to the judge before the process ends.
+
+    ``os._exit`` and friends end the process without unwinding, so no
+    exception can say where they were called; these wrappers tell the judge
+    first. Code that reaches the raw functions another way still only gets a
+    generic "the process ended" message: this is feedback, not a defence.
+    """
+    for owner in (os, posix):
+        for name in ("_exit", "abort", "kill", "killpg"):
+            original = getattr(owner, name, None)
+            if original is not None:
+                setattr(owner, name, _noting(original, name, sock, path))
+
+
+def _noting(original: Any, name: str, sock: socket.socket, path: str) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        where = _student_line(list(traceback.walk_stack(sys._getframe()))[::-1], path)
+        try:
+            send_message(sock, {"note": "hard_exit", "function": name, "where": where})
+        except OSError:
+            pass
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+def _call(module: types.ModuleType | None, scenario: str, args: dict[str, Any]
+          ) -> dict[str, Any]:
+    if module is None:
+        return _error("call", RuntimeError("no student module is loaded"), None)
+    module_name, _, function_name = scenario.partition(":")
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+    except Exception as error:  # noqa: BLE001 - a grader problem, not the student's
+        return {"ok": False, "error": {"kind": "internal", "type": type(error).__name__,
+                                       "message": f"scenario {scenario} unavailable: {error}",
+                                       "where": None}}
+    try:
+        return {"ok": True, "value": function(module, **args)}
+    except BaseException as error:  # noqa: BLE001 - report everything to the judge
+        return _error("call", error, module.__file__)
+
+
+def _error(phase: str, error: BaseException, path: str | None) -> dict[str, Any]:
+    if isinstance(error, NotImplementedError):
+        kind = "not_implemented"
+    elif isinstance(error, SystemExit):
+        kind = "exit"
+    elif isinstance(error, SyntaxError) and phase == "load":
+        kind = "syntax"
+    else:
+        kind = "exception"
+    where = _student_line(list(traceback.walk_tb(error.__traceback__)), path)
+    if isinstance(error, SyntaxError) and error.lineno is not None:
+        where = {"file": os.path.basename(error.filename or path or "?"),
+                 "line": error.lineno, "function": None, "code": (error.text or "").strip()}
+    return {"ok": False, "error": {
+        "kind": kind, "phase": phase, "type": type(error).__name__,
+        "message": _safe_str(error), "where": where,
+        "traceback": "".join(traceback.format_exception(error))[-8000:],
+    }}
+
+
+def _student_line(frames: list[tuple[types.FrameType, int]], path: str | None
+                  ) -> dict[str, Any] | None:
+    """The innermost frame in the student's file, as a plain dict."""
+    if path is None:
+        return None
+    target = os.path.realpath(path)
+    for frame, line in reversed(frames):
+        if os.path.realpath(frame.f_code.co_filename) == target:
+            code = frame.f_code
+            return {"file": os.path.basename(path), "line": line,
+                    "function": getattr(code, "co_qualname", code.co_name),
+                    "code": linecache.getline(code.co_filename, line).strip()}
+    return None
+
+
+def _safe_str(error: BaseException) -> str:
+    try:
+        return str(error)[:2000]
+    except Exception:  # noqa: BLE001 - a student's __str__ may raise
+        return "<unprintable exception>"

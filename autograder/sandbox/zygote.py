@@ -1,0 +1,132 @@
+"""The warm zygote: imports torch once, then forks one sandbox per request.
+
+Run as ``python -I -m autograder.sandbox.zygote FD`` by
+:class:`autograder.sandbox.client.Zygote`, with an empty environment and,
+where the OS allows, in a network namespace of its own. ``FD`` is a Unix
+datagram socket on which the judge sends fork requests, each carrying the
+socket the new sandbox will talk on. The zygote holds no reference code, no
+snapshots and no seeds: only torch and the sandbox's own modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import traceback
+from typing import Any
+
+import torch
+
+from autograder.sandbox import worker
+
+_REQUEST_BYTES = 65536
+
+
+def main(argv: list[str]) -> None:
+    control = socket.socket(fileno=int(argv[0]))
+    _die_with_parent()
+    torch.set_num_threads(1)
+    _warm_up()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(control, _REQUEST_BYTES, 1)
+        except OSError:
+            return
+        if not data:
+            return
+        request = json.loads(data)
+        if request.get("op") != "fork" or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _become_sandbox(control, fds[0], request)
+        os.close(fds[0])
+        control.send(json.dumps({"pid": pid}).encode())
+
+
+def _warm_up() -> None:
+    """Pays once for torch's lazy set-up that every sandbox would pay again.
+
+    The meta device's kernels load on first use (about a second), so do the
+    optimizer and autograd paths. Everything here stays single-threaded, so
+    forking afterwards is safe.
+    """
+    import torch.utils.data  # noqa: F401 - imported for its side effect of loading
+
+    meta = torch.empty(2, 3, device="meta", dtype=torch.float64)
+    (meta @ meta.T + 1).sum()
+    layer = torch.nn.Linear(3, 2)
+    layer(torch.ones(4, 3)).sum().backward()
+    torch.optim.SGD(layer.parameters(), lr=0.1).step()
+
+
+def _become_sandbox(control: socket.socket, fd: int, request: dict[str, Any]) -> None:
+    """Turns the freshly forked child into a limited sandbox; never returns."""
+    status = 0
+    try:
+        control.close()
+        _die_with_parent()
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        _apply_limits(request["limits"])
+        _redirect(request["stdout"], request["stderr"])
+        os.chdir(request["scratch"])
+        worker.serve(socket.socket(fileno=fd), hang_report=request["hang_report"])
+    except BaseException:  # noqa: BLE001 - the process ends here whatever happened
+        traceback.print_exc()
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _die_with_parent() -> None:
+    """Linux only: be killed when the parent goes, so nothing outlives a crash."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _apply_limits(limits: dict[str, Any]) -> None:
+    cpu = int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    output = int(limits["output_bytes"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
+    memory = limits.get("memory_bytes")
+    if memory and sys.platform.startswith("linux"):
+        resource.setrlimit(resource.RLIMIT_AS, (_address_space() + int(memory),) * 2)
+
+
+def _address_space() -> int:
+    """The process's current virtual size: torch alone maps hundreds of MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _redirect(stdout: str, stderr: str) -> None:
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    for target, path in ((1, stdout), (2, stderr)):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, target)
+        os.close(fd)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

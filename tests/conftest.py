@@ -1,0 +1,64 @@
+"""Shared helpers for the kit's own tests: real folders, real sandboxes."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from autograder.registry import Assignment, discover
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+STUBS = ROOT / "assignments"
+
+Edit = Callable[[str], str] | str
+
+
+@pytest.fixture(scope="session")
+def assignments() -> tuple[Assignment, ...]:
+    return discover()
+
+
+def make_submission(folder: Path, edits: Mapping[str, Edit] | None = None,
+                    *, drop: tuple[str, ...] = ()) -> Path:
+    """A copy of the reference solutions in ``folder`` with some files changed.
+
+    Args:
+        folder: Where to create the submission (must not exist yet).
+        edits: Assignment name -> new file text, or a function of the
+            reference text that returns the new text.
+        drop: Assignments whose file is left out.
+    """
+    shutil.copytree(SOLUTIONS, folder)
+    by_name = {a.name: a for a in discover()}
+    for name, edit in (edits or {}).items():
+        path = folder / name / by_name[name].filename
+        path.write_text(edit if isinstance(edit, str) else edit(path.read_text()))
+    for name in drop:
+        (folder / name / by_name[name].filename).unlink()
+    return folder
+
+
+def prepend(code: str) -> Callable[[str], str]:
+    """An edit that puts ``code`` right after the module's imports."""
+
+    def edit(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        last_import = max(i for i, line in enumerate(lines)
+                          if line.startswith(("import ", "from ")))
+        return "".join(lines[: last_import + 1]) + code + "\n" + "".join(lines[last_import + 1:])
+
+    return edit
+
+
+def replace(old: str, new: str) -> Callable[[str], str]:
+    """An edit that replaces the one occurrence of ``old`` (fails loudly otherwise)."""
+
+    def edit(text: str) -> str:
+        assert text.count(old) == 1, f"expected exactly one {old!r} in the reference"
+        return text.replace(old, new)
+
+    return edit
