@@ -1,0 +1,383 @@
+"""Tests for resolving a submission folder, zip or single file.
+
+Real folders, real zips (including hostile ones) and real notebooks: the
+resolver must pick exactly the expected files, explain its choices, and
+never write outside its work folder.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.registry import Assignment
+from autograder.submission import (
+    MAX_ZIP_BYTES,
+    MAX_ZIP_ENTRIES,
+    Submission,
+    SubmissionError,
+    open_submission,
+)
+
+AUTOGRAD = Assignment(name="01_manual_autograd", module="manual_autograd", title="A", package="x")
+LINEAR = Assignment(name="02_my_linear", module="my_linear", title="L", package="x")
+COLLATE = Assignment(name="04_collate", module="collate", title="C", package="x")
+ALL = (AUTOGRAD, LINEAR, COLLATE)
+
+
+def _file(path: Path, text: str = "x = 1\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _notebook(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), path)
+    return path
+
+
+def _zip(path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _open(path: Path, tmp_path: Path, assignment: Assignment | None = None) -> Submission:
+    return open_submission(path, assignments=ALL, workdir=tmp_path / "work", assignment=assignment)
+
+
+def _everything_under(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+
+
+# ---- folders -------------------------------------------------------------
+
+
+def test_folder_laid_out_like_the_release(tmp_path: Path) -> None:
+    root = tmp_path / "alice"
+    linear = _file(root / "02_my_linear" / "my_linear.py")
+    autograd = _notebook(root / "01_manual_autograd" / "manual_autograd.ipynb")
+
+    sub = _open(root, tmp_path)
+
+    assert sub.label == "alice"
+    assert sub.root == root.resolve()
+    assert dict(sub.files) == {"01_manual_autograd": autograd, "02_my_linear": linear}
+    assert sub.assignments == ALL
+    assert dict(sub.notes) == {}
+
+
+def test_flat_folder_is_searched_too(tmp_path: Path) -> None:
+    root = tmp_path / "bob"
+    collate = _file(root / "collate.py")
+    assert dict(_open(root, tmp_path).files) == {"04_collate": collate}
+
+
+def test_py_preferred_over_notebook_with_a_note(tmp_path: Path) -> None:
+    root = tmp_path / "carol"
+    py = _file(root / "02_my_linear" / "my_linear.py")
+    _notebook(root / "02_my_linear" / "my_linear.ipynb")
+
+    sub = _open(root, tmp_path)
+
+    assert sub.files["02_my_linear"] == py
+    note = sub.notes["02_my_linear"]
+    assert "02_my_linear/my_linear.py" in note and "02_my_linear/my_linear.ipynb" in note
+    assert "graded 02_my_linear/my_linear.py" in note
+
+
+def test_assignment_folder_preferred_over_flat_file(tmp_path: Path) -> None:
+    root = tmp_path / "dave"
+    nested = _file(root / "04_collate" / "collate.py")
+    _file(root / "collate.py")
+    sub = _open(root, tmp_path)
+    assert sub.files["04_collate"] == nested
+    assert "collate.py" in sub.notes["04_collate"]
+
+
+def test_only_expected_file_names_are_used(tmp_path: Path) -> None:
+    root = tmp_path / "eve"
+    for name in (
+        "conftest.py",
+        "sitecustomize.py",
+        "torch.py",
+        "evil.pth",
+        "linear.py",
+        "02_my_linear/conftest.py",
+        "02_my_linear/solution.py",
+    ):
+        _file(root / name)
+    (root / "02_my_linear" / "my_linear.py").mkdir()  # a folder, not a file
+
+    sub = _open(root, tmp_path)
+
+    assert dict(sub.files) == {}
+    assert "not a regular file" in sub.notes["02_my_linear"]
+
+
+def test_links_may_not_leave_the_submission(tmp_path: Path) -> None:
+    outside = _file(tmp_path / "secret" / "my_linear.py")
+    _file(tmp_path / "secret" / "collate.py")
+    root = tmp_path / "frank"
+    (root / "02_my_linear").mkdir(parents=True)
+    (root / "02_my_linear" / "my_linear.py").symlink_to(outside)
+    (root / "04_collate").symlink_to(tmp_path / "secret", target_is_directory=True)
+    real = _file(root / "work" / "autograd_v3.py")
+    (root / "manual_autograd.py").symlink_to(real)
+
+    sub = _open(root, tmp_path)
+
+    assert set(sub.files) == {"01_manual_autograd"}
+    assert sub.files["01_manual_autograd"].resolve() == real.resolve()
+    assert "outside the submission" in sub.notes["02_my_linear"]
+    assert "outside the submission" in sub.notes["04_collate"]
+
+
+def test_misnamed_file_is_pointed_out(tmp_path: Path) -> None:
+    root = tmp_path / "gina"
+    _file(root / "02_my_linear" / "My_Linear.py")
+    if (root / "02_my_linear" / "my_linear.py").exists():
+        pytest.skip("case-insensitive file system")
+    sub = _open(root, tmp_path)
+    assert "02_my_linear" not in sub.files
+    assert "02_my_linear/My_Linear.py" in sub.notes["02_my_linear"]
+
+
+def test_assignment_narrows_a_folder(tmp_path: Path) -> None:
+    root = tmp_path / "hal"
+    _file(root / "collate.py")
+    linear = _file(root / "my_linear.py")
+    sub = _open(root, tmp_path, assignment=LINEAR)
+    assert sub.assignments == (LINEAR,)
+    assert dict(sub.files) == {"02_my_linear": linear}
+
+
+def test_submission_maps_are_read_only(tmp_path: Path) -> None:
+    sub = _open(_file(tmp_path / "s" / "my_linear.py").parent, tmp_path)
+    with pytest.raises(TypeError):
+        sub.files["04_collate"] = tmp_path  # type: ignore[index]
+
+
+# ---- zips ----------------------------------------------------------------
+
+
+def test_zip_is_extracted_into_workdir(tmp_path: Path) -> None:
+    archive = _zip(
+        tmp_path / "ivy_hw1.zip",
+        {
+            "02_my_linear/my_linear.py": b"answer = 42\n",
+            "04_collate/collate.ipynb": nbformat.writes(new_notebook()).encode(),
+            "README.md": b"hi",
+        },
+    )
+
+    sub = _open(archive, tmp_path)
+
+    assert sub.label == "ivy_hw1"
+    assert sub.root.is_relative_to((tmp_path / "work").resolve())
+    assert sub.files["02_my_linear"].read_text(encoding="utf-8") == "answer = 42\n"
+    assert sub.files["04_collate"].name == "collate.ipynb"
+    assert set(sub.files) == {"02_my_linear", "04_collate"}
+
+
+def test_single_top_level_folder_is_unwrapped_ignoring_junk(tmp_path: Path) -> None:
+    archive = _zip(
+        tmp_path / "jo.zip",
+        {
+            "submission/": b"",
+            "submission/02_my_linear/my_linear.py": b"x = 1\n",
+            "submission/collate.py": b"x = 2\n",
+            "__MACOSX/submission/._collate.py": b"\x00",
+            ".DS_Store": b"\x00",
+            "submission/.DS_Store": b"\x00",
+        },
+    )
+
+    sub = _open(archive, tmp_path)
+
+    assert sub.root.name == "submission"
+    assert set(sub.files) == {"02_my_linear", "04_collate"}
+    assert not any(".DS_Store" in p or "__MACOSX" in p for p in _everything_under(sub.root.parent))
+
+
+def test_two_top_level_folders_are_not_unwrapped(tmp_path: Path) -> None:
+    archive = _zip(
+        tmp_path / "kim.zip",
+        {
+            "02_my_linear/my_linear.py": b"x = 1\n",
+            "04_collate/collate.py": b"x = 2\n",
+        },
+    )
+    sub = _open(archive, tmp_path)
+    assert set(sub.files) == {"02_my_linear", "04_collate"}
+    assert {p.name for p in sub.root.iterdir()} == {"02_my_linear", "04_collate"}
+
+
+def test_zip_with_one_assignment_folder_is_found_after_unwrapping(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "lee.zip", {"02_my_linear/my_linear.py": b"x = 1\n"})
+    assert set(_open(archive, tmp_path).files) == {"02_my_linear"}
+
+
+@pytest.mark.parametrize(
+    "name", ["../evil.py", "ok/../../evil.py", "/tmp/evil.py", "..\\evil.py", "C:/evil.py"]
+)
+def test_zip_slip_is_refused(tmp_path: Path, name: str) -> None:
+    archive = _zip(tmp_path / "mal.zip", {"my_linear.py": b"x = 1\n", name: b"pwned\n"})
+    with pytest.raises(SubmissionError, match="unsafe path"):
+        _open(archive, tmp_path)
+    assert not (tmp_path / "evil.py").exists()
+    assert _everything_under(tmp_path / "work") == set()
+
+
+def test_symlink_entries_are_skipped(tmp_path: Path) -> None:
+    link = zipfile.ZipInfo("02_my_linear/my_linear.py")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    archive = tmp_path / "nat.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("04_collate/collate.py", "x = 1\n")
+
+    sub = _open(archive, tmp_path)
+
+    assert set(sub.files) == {"04_collate"}
+    extracted = list((tmp_path / "work").rglob("*"))
+    assert not any(p.is_symlink() for p in extracted)
+    assert not any(p.name == "my_linear.py" for p in extracted)
+
+
+def test_too_many_entries_are_refused(tmp_path: Path) -> None:
+    entries = {f"junk/{i}.txt": b"" for i in range(MAX_ZIP_ENTRIES + 1)}
+    archive = _zip(tmp_path / "many.zip", entries)
+    with pytest.raises(SubmissionError, match="2,000"):
+        _open(archive, tmp_path)
+
+
+def test_oversized_table_of_contents_is_refused_before_parsing(tmp_path: Path) -> None:
+    # Few entries, but a table of contents far bigger than 2,000 ordinary ones.
+    entries = {"d/" + "n" * 40_000 + str(i): b"" for i in range(100)}
+    archive = _zip(tmp_path / "toc.zip", entries)
+    with pytest.raises(SubmissionError, match="2,000 entries"):
+        _open(archive, tmp_path)
+
+
+def _bomb(path: Path, size: int) -> Path:
+    """A zip holding ``size`` zero bytes: a few hundred KiB on disk."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("02_my_linear/my_linear.py", b"x = 1\n")
+        with zf.open("02_my_linear/zeros.bin", "w") as sink:
+            chunk = bytes(1024 * 1024)
+            for _ in range(size // len(chunk)):
+                sink.write(chunk)
+    return path
+
+
+def test_zip_bomb_is_refused(tmp_path: Path) -> None:
+    archive = _bomb(tmp_path / "bomb.zip", MAX_ZIP_BYTES + 2**20)
+    assert archive.stat().st_size < 2**20
+    with pytest.raises(SubmissionError, match="100 MiB"):
+        _open(archive, tmp_path)
+    assert _everything_under(tmp_path / "work") == set()
+
+
+def test_zip_bomb_with_lying_headers_is_refused(tmp_path: Path) -> None:
+    archive = _bomb(tmp_path / "liar.zip", MAX_ZIP_BYTES + 2**20)
+    # Make the local and central headers claim the zeros are only 1 KiB.
+    real = (MAX_ZIP_BYTES + 2**20).to_bytes(4, "little")
+    data = archive.read_bytes()
+    assert data.count(real) == 2
+    archive.write_bytes(data.replace(real, (1024).to_bytes(4, "little")))
+
+    with pytest.raises(SubmissionError):
+        _open(archive, tmp_path)
+    assert _everything_under(tmp_path / "work") == set()
+
+
+def test_archive_file_over_the_cap_is_refused_unread(tmp_path: Path) -> None:
+    archive = tmp_path / "huge.zip"
+    with archive.open("wb") as sink:
+        sink.truncate(MAX_ZIP_BYTES + 1)  # sparse: instant, takes no disk
+    with pytest.raises(SubmissionError, match="at most 100 MiB"):
+        _open(archive, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "bad crc"])
+def test_damaged_zip_is_a_submission_error(tmp_path: Path, damage: str) -> None:
+    archive = _zip(tmp_path / "bad.zip", {"my_linear.py": b"x = 1\n" * 100})
+    data = archive.read_bytes()
+    if damage == "garbage":
+        data = os.urandom(200)
+    elif damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        start = data.index(b"my_linear.py") + len("my_linear.py")
+        data = data[:start] + bytes(b ^ 0xFF for b in data[start : start + 8]) + data[start + 8 :]
+    archive.write_bytes(data)
+    with pytest.raises(SubmissionError, match="not a valid zip|damaged"):
+        _open(archive, tmp_path)
+    assert _everything_under(tmp_path / "work") == set()
+
+
+def test_repeated_entry_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "dup.zip"
+    with zipfile.ZipFile(archive, "w") as zf, pytest.warns(UserWarning):
+        zf.writestr("my_linear.py", "x = 1\n")
+        zf.writestr("my_linear.py", "import os\n")
+    with pytest.raises(SubmissionError, match="appears twice"):
+        _open(archive, tmp_path)
+
+
+def test_password_protected_zip_is_explained(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "locked.zip", {"my_linear.py": b"x = 1\n"})
+    data = bytearray(archive.read_bytes())
+    # zipfile cannot encrypt, so set the "encrypted" flag in both headers.
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        data[data.index(signature) + flags_at] |= 0x1
+    archive.write_bytes(bytes(data))
+    with pytest.raises(SubmissionError, match="password"):
+        _open(archive, tmp_path)
+
+
+# ---- single files and bad paths -----------------------------------------
+
+
+@pytest.mark.parametrize("name", ["my_linear.py", "my_linear.ipynb"])
+def test_single_file_named_like_an_assignment(tmp_path: Path, name: str) -> None:
+    path = _file(tmp_path / name)
+    sub = _open(path, tmp_path)
+    assert sub.label == "my_linear"
+    assert dict(sub.files) == {"02_my_linear": path}
+    assert sub.assignments == (LINEAR,)
+
+
+def test_single_file_needs_assignment_when_name_is_unknown(tmp_path: Path) -> None:
+    path = _file(tmp_path / "homework.ipynb")
+    with pytest.raises(SubmissionError, match="--assignment"):
+        _open(path, tmp_path)
+
+    sub = _open(path, tmp_path, assignment=COLLATE)
+
+    assert sub.label == "homework"
+    assert dict(sub.files) == {"04_collate": path}
+    assert sub.assignments == (COLLATE,)
+
+
+def test_single_file_name_must_match_exactly_one_module(tmp_path: Path) -> None:
+    twins = (LINEAR, Assignment(name="12_my_linear", module="my_linear", title="T", package="y"))
+    path = _file(tmp_path / "my_linear.py")
+    with pytest.raises(SubmissionError, match="--assignment"):
+        open_submission(path, assignments=twins, workdir=tmp_path / "work")
+
+
+def test_missing_path_and_other_file_types_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SubmissionError, match="does not exist"):
+        _open(tmp_path / "nope", tmp_path)
+    with pytest.raises(SubmissionError, match=r"\.zip"):
+        _open(_file(tmp_path / "my_linear.txt"), tmp_path)
