@@ -1,0 +1,128 @@
+"""Assignment 01: backpropagation by hand, then with autograd.
+
+You will learn how the chain rule turns a forward pass into gradients, check
+your hand-derived gradients against what autograd computes, and write the
+classic SGD update correctly: in place, without tracking, with the gradients
+zeroed afterwards.
+
+The network is ``y_pred = relu(x @ w1) @ w2`` with the sum-of-squares loss
+``(y_pred - y).pow(2).sum()``. Shapes used throughout:
+
+* ``x``: ``(N, D_in)``, ``y``: ``(N, D_out)``
+* ``w1``: ``(D_in, H)``, ``w2``: ``(H, D_out)``
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def two_layer_forward(x: Tensor, w1: Tensor, w2: Tensor) -> Tensor:
+    """Runs the two-layer network forward.
+
+    Args:
+        x: Inputs, shape ``(N, D_in)``.
+        w1: First-layer weights, shape ``(D_in, H)``.
+        w2: Second-layer weights, shape ``(H, D_out)``.
+
+    Returns:
+        Predictions ``relu(x @ w1) @ w2``, shape ``(N, D_out)``, on the device
+        and with the dtype of the inputs.
+    """
+    # TODO: implement two_layer_forward (see the docstring above).
+    raise NotImplementedError("two_layer_forward is not implemented yet: Runs the two-layer network forward.")
+
+
+def sse_loss(y_pred: Tensor, y: Tensor) -> Tensor:
+    """Computes the sum-of-squares error.
+
+    Args:
+        y_pred: Predictions, shape ``(N, D_out)``.
+        y: Targets, same shape as ``y_pred``.
+
+    Returns:
+        The 0-dim tensor ``sum((y_pred - y) ** 2)``. It is a *sum*, not a mean,
+        so its gradient with respect to ``y_pred`` is ``2 * (y_pred - y)``.
+    """
+    # TODO: implement sse_loss (see the docstring above).
+    raise NotImplementedError("sse_loss is not implemented yet: Computes the sum-of-squares error.")
+
+
+def manual_gradients(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor) -> tuple[Tensor, Tensor]:
+    """Computes ``d loss / d w1`` and ``d loss / d w2`` with the chain rule only.
+
+    Redo the forward pass keeping the intermediates, then walk backwards:
+
+    1. ``h = x @ w1`` ``(N, H)``, ``h_relu = relu(h)``, ``y_pred = h_relu @ w2``.
+    2. ``grad_y_pred = 2 * (y_pred - y)`` ``(N, D_out)``.
+    3. ``grad_w2 = h_relu.T @ grad_y_pred`` ``(H, D_out)``.
+    4. ``grad_h_relu = grad_y_pred @ w2.T`` ``(N, H)``.
+    5. ``grad_h = grad_h_relu`` where ``h > 0``, else 0 (ReLU passes the
+       gradient only where it was active).
+    6. ``grad_w1 = x.T @ grad_h`` ``(D_in, H)``.
+
+    A quick sanity check: every gradient has the shape of the tensor it is the
+    gradient of.
+
+    Args:
+        x: Inputs, shape ``(N, D_in)``.
+        y: Targets, shape ``(N, D_out)``.
+        w1: First-layer weights, shape ``(D_in, H)``.
+        w2: Second-layer weights, shape ``(H, D_out)``.
+
+    Returns:
+        ``(grad_w1, grad_w2)`` with the shapes, device and dtype of ``w1`` and
+        ``w2``. No autograd is used (no ``backward()``, no
+        ``torch.autograd.grad``), so this works under ``torch.no_grad()`` and
+        for tensors that do not require grad; the results never carry a graph.
+    """
+    # TODO: implement manual_gradients (see the docstring above).
+    raise NotImplementedError("manual_gradients is not implemented yet: Computes ``d loss / d w1`` and ``d loss / d w2`` with the chain rule only.")
+
+
+def sgd_step(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor, lr: float) -> float:
+    """Takes one gradient-descent step, letting autograd compute the gradients.
+
+    Forward, loss, ``backward()``, then update the weights **in place** under
+    ``torch.no_grad()`` and zero their gradients.
+
+    Pitfalls:
+        * ``w1 = w1 - lr * w1.grad`` builds a *new*, non-leaf tensor: the
+          caller's ``w1`` never changes and the next ``backward()`` fills no
+          ``.grad`` on it. Update in place (``w1 -= lr * w1.grad``) instead.
+        * The update itself must not be tracked, hence ``torch.no_grad()``
+          (an in-place op on a leaf that requires grad is an error otherwise).
+        * ``backward()`` *accumulates* into ``.grad``; zero it after the update
+          or the next step adds the old gradient again.
+
+    Args:
+        x: Inputs, shape ``(N, D_in)``.
+        y: Targets, shape ``(N, D_out)``.
+        w1: Leaf tensor ``(D_in, H)`` with ``requires_grad=True``.
+        w2: Leaf tensor ``(H, D_out)`` with ``requires_grad=True``.
+        lr: Learning rate.
+
+    Returns:
+        The loss *before* the update, as a Python float.
+    """
+    # TODO: implement sgd_step (see the docstring above).
+    raise NotImplementedError("sgd_step is not implemented yet: Takes one gradient-descent step, letting autograd compute the gradients.")
+
+
+def train(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor, lr: float, iterations: int) -> list[float]:
+    """Runs ``iterations`` calls of :func:`sgd_step` on the same data.
+
+    Args:
+        x: Inputs, shape ``(N, D_in)``.
+        y: Targets, shape ``(N, D_out)``.
+        w1: Leaf tensor ``(D_in, H)`` with ``requires_grad=True``; updated in place.
+        w2: Leaf tensor ``(H, D_out)`` with ``requires_grad=True``; updated in place.
+        lr: Learning rate.
+        iterations: Number of steps.
+
+    Returns:
+        One loss per iteration (each taken before that iteration's update).
+    """
+    # TODO: implement train (see the docstring above).
+    raise NotImplementedError("train is not implemented yet: Runs ``iterations`` calls of :func:`sgd_step` on the same data.")
