@@ -1,0 +1,145 @@
+"""Comparisons that explain themselves: the only way checks judge student data.
+
+Every helper raises :class:`CheckFailure` with one or two sentences a beginner
+can act on: what was expected, what came, where the largest error is, and a
+hint. Tensors must be exactly :class:`torch.Tensor` (the protocol guarantees
+it for sandbox data); tolerances follow :func:`torch.testing.assert_close`'s
+per-dtype defaults.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+
+class CheckFailure(AssertionError):
+    """A check's verdict: the student's data is wrong. ``str()`` is the feedback."""
+
+
+def fail(message: str, hint: str = "") -> CheckFailure:
+    """Builds the failure to raise, with the hint appended."""
+    return CheckFailure(f"{message} Hint: {hint}" if hint else message)
+
+
+def expect(condition: bool, message: str, hint: str = "") -> None:
+    """Fails with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise fail(message, hint)
+
+
+def field(result: Any, key: str, *, what: str) -> Any:
+    """``result[key]`` from a scenario's dict, failing clearly when it is absent."""
+    if not isinstance(result, dict) or key not in result:
+        raise fail(f"The grader got no {what} back from your code.")
+    return result[key]
+
+
+def assert_close(got: Any, want: Any, *, what: str, hint: str = "",
+                 rtol: float | None = None, atol: float | None = None) -> None:
+    """Fails unless ``got`` matches the reference value ``want``.
+
+    Tensors are compared for type, device, dtype, shape and then values;
+    Python floats must be floats (not tensors) and close; other plain values
+    must be equal, element by element for lists, tuples and dicts.
+    """
+    if isinstance(want, torch.Tensor):
+        _tensor_close(got, want, what, hint, rtol, atol)
+    elif isinstance(want, float):
+        _float_close(got, want, what, hint, rtol, atol)
+    elif isinstance(want, (list, tuple)):
+        _expect_type(got, type(want), what, hint)
+        expect(len(got) == len(want),
+               f"{what} should have {len(want)} entries but has {len(got)}.", hint)
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert_close(g, w, what=f"{what}[{i}]", hint=hint, rtol=rtol, atol=atol)
+    elif isinstance(want, dict):
+        _expect_type(got, dict, what, hint)
+        expect(set(got) == set(want),
+               f"{what} should have the keys {sorted(want)} but has {sorted(got)}.", hint)
+        for key in want:
+            assert_close(got[key], want[key], what=f"{what}[{key!r}]", hint=hint,
+                         rtol=rtol, atol=atol)
+    else:
+        expect(type(got) is type(want) and got == want,
+               f"{what} should be {want!r} but is {_show(got)}.", hint)
+
+
+def _expect_type(got: Any, kind: type, what: str, hint: str) -> None:
+    expect(type(got) is kind, f"{what} should be a {kind.__name__} but is {_kind(got)}.", hint)
+
+
+def _float_close(got: Any, want: float, what: str, hint: str,
+                 rtol: float | None, atol: float | None) -> None:
+    if isinstance(got, torch.Tensor):
+        raise fail(f"{what} should be a Python float but is a tensor.",
+                   "convert a 0-dim tensor with .item()." if not hint else hint)
+    _expect_type(got, float, what, hint)
+    rel, abs_ = (1.3e-6 if rtol is None else rtol), (1e-5 if atol is None else atol)
+    same_nan = math.isnan(got) and math.isnan(want)
+    expect(same_nan or math.isclose(got, want, rel_tol=rel, abs_tol=abs_),
+           f"{what} should be about {want:.6g} but is {got:.6g}.", hint)
+
+
+def _tensor_close(got: Any, want: torch.Tensor, what: str, hint: str,
+                  rtol: float | None, atol: float | None) -> None:
+    if type(got) is not torch.Tensor:
+        raise fail(f"{what} should be a tensor but is {_kind(got)}.", hint)
+    if got.device.type != want.device.type:
+        raise fail(f"{what} is on device '{got.device}' but should be on '{want.device}', "
+                   "the device of the inputs.",
+                   "create new tensors with device=... of an input, or move them with "
+                   ".to(device); never hard-code 'cpu' or 'cuda'.")
+    if got.dtype != want.dtype:
+        raise fail(f"{what} has dtype {got.dtype} but should have {want.dtype}.",
+                   hint or "keep the dtype of the inputs; avoid creating float32 tensors "
+                   "by default, use dtype=x.dtype.")
+    if got.shape != want.shape:
+        raise fail(f"{what} has shape {tuple(got.shape)} but should have "
+                   f"{tuple(want.shape)}.", hint)
+    if got.device.type == "meta":
+        return
+    got, want = got.detach().cpu(), want.detach().cpu()
+    try:
+        torch.testing.assert_close(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    except AssertionError:
+        raise fail(_describe_mismatch(got, want, what, rtol, atol), hint) from None
+
+
+def _describe_mismatch(got: torch.Tensor, want: torch.Tensor, what: str,
+                       rtol: float | None, atol: float | None) -> str:
+    if got.dtype.is_floating_point or got.dtype.is_complex:
+        defaults = torch.testing._comparison.default_tolerances(got, want)
+        rtol = defaults[0] if rtol is None else rtol
+        atol = defaults[1] if atol is None else atol
+        bad = ~torch.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+        error = torch.where(bad, (got.double() - want.double()).abs().nan_to_num(math.inf),
+                            torch.zeros((), dtype=torch.float64))
+    else:
+        bad = got != want
+        error = bad.double()
+    flat = int(error.reshape(-1).argmax()) if error.numel() else 0
+    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape))
+    where = f"at index {index}" if index else "in its value"
+    worst = f"the largest error is {float(error.reshape(-1)[flat]):.3g} " if (
+        got.dtype.is_floating_point) else ""
+    return (f"{what} does not match the reference: {int(bad.sum())} of {got.numel()} values "
+            f"differ; {worst}{where}: expected {_item(want, index)}, got {_item(got, index)}.")
+
+
+def _item(tensor: torch.Tensor, index: tuple[int, ...]) -> str:
+    value = tensor[index].item() if tensor.numel() else None
+    return f"{value:.6g}" if isinstance(value, float) else repr(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,144 @@
+"""The pytest plugin that turns check functions into graded results.
+
+Registered by :func:`autograder.judge.session.run_checks` for one grading
+session. It parametrizes every check over the session's targets (one per
+submission and assignment), provides the fixtures checks use, orders items
+so that each sandbox serves one target's checks back to back, and records
+each item's outcome with a ``wrapper`` around ``pytest_runtest_makereport``.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from autograder.judge.compare import CheckFailure
+from autograder.judge.declare import MARKER, MARKER_HELP, CheckSpec, parse_spec
+from autograder.judge.runtime import (
+    AssignmentUnavailable,
+    GraderError,
+    ReferenceHandle,
+    Runtime,
+    StudentHandle,
+    Target,
+    check_seed,
+)
+from autograder.registry import Assignment
+from autograder.sandbox.errors import SandboxFailure
+
+SPEC_KEY = pytest.StashKey[CheckSpec]()
+TARGET_KEY = pytest.StashKey[Target]()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one check on one target."""
+
+    status: str
+    feedback: str
+    detail: str = ""
+
+
+class GradingPlugin:
+    """Fixtures and hooks of one grading session."""
+
+    def __init__(self, *, runtime: Runtime, targets: Sequence[Target],
+                 assignments: Sequence[Assignment]) -> None:
+        self.runtime = runtime
+        self.targets = tuple(targets)
+        self.by_package = {a.package: a for a in assignments}
+        self.specs: dict[str, list[CheckSpec]] = {a.name: [] for a in assignments}
+        self.outcomes: dict[tuple[tuple[int, str], str], Outcome] = {}
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", MARKER_HELP)
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        assignment = self._assignment_of(metafunc.module.__name__)
+        if "target" in metafunc.fixturenames and assignment is not None:
+            targets = [t for t in self.targets if t.assignment == assignment]
+            metafunc.parametrize("target", targets, ids=[str(t.submission) for t in targets])
+
+    def _assignment_of(self, module: str) -> Assignment | None:
+        return self.by_package.get(module.rpartition(".")[0])
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            assert isinstance(item, pytest.Function)
+            assignment = self._assignment_of(item.module.__name__)
+            marker = item.get_closest_marker(MARKER)
+            if assignment is None or marker is None or "target" not in item.callspec.params:
+                raise pytest.UsageError(f"{item.nodeid} is not a torchgrade check")
+            spec = parse_spec(item.function, marker, assignment.name)
+            item.stash[SPEC_KEY] = spec
+            item.stash[TARGET_KEY] = item.callspec.params["target"]
+            if spec not in self.specs[assignment.name]:
+                self.specs[assignment.name].append(spec)
+        for assignment in self.by_package.values():
+            total = sum(spec.points for spec in self.specs[assignment.name])
+            if abs(total - assignment.points) > 1e-9:
+                raise pytest.UsageError(f"the checks of {assignment.name} add up to {total} "
+                                        f"points, not {assignment.points}")
+        order = {t.key: i for i, t in enumerate(self.targets)}
+        items.sort(key=lambda item: order[item.stash[TARGET_KEY].key])
+
+    @pytest.fixture
+    def submission(self, target: Target) -> StudentHandle:
+        return StudentHandle(self.runtime, target)
+
+    @pytest.fixture
+    def reference(self, target: Target) -> ReferenceHandle:
+        return ReferenceHandle(self.runtime, target.assignment)
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        return check_seed(self.runtime.seed, request.node.stash[SPEC_KEY].id)
+
+    @pytest.fixture
+    def rng(self, seed: int) -> torch.Generator:
+        """A generator for building inputs: same inputs for every submission of a run."""
+        return torch.Generator().manual_seed(seed)
+
+    @pytest.fixture
+    def device(self) -> torch.device:
+        return torch.device("cpu")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        key = (item.stash[TARGET_KEY].key, item.stash[SPEC_KEY].id)
+        if call.when == "call" and call.excinfo is None:
+            self.outcomes.setdefault(key, Outcome("passed", "Passed."))
+        elif call.excinfo is not None and call.when in ("setup", "call"):
+            self.outcomes.setdefault(key, self._classify(call.excinfo.value))
+        return report
+
+    def _classify(self, error: BaseException) -> Outcome:
+        if isinstance(error, CheckFailure):
+            return Outcome("failed", str(error))
+        if isinstance(error, SandboxFailure):
+            return Outcome(error.status, error.feedback, error.detail)
+        if isinstance(error, AssignmentUnavailable):
+            return Outcome(error.status, error.feedback)
+        detail = "".join(traceback.format_exception(error))
+        if isinstance(error, GraderError):
+            self.runtime.internal_errors.append(detail)
+            return Outcome("error", "The grader could not run this check (its reference "
+                           "failed); this is not your fault, tell your instructor.", detail)
+        if isinstance(error, AssertionError):
+            return Outcome("failed", str(error).split("\n")[0] or "The check failed.", detail)
+        if isinstance(error, pytest.skip.Exception):
+            return Outcome("error", "This check was skipped, so it earns no points.", detail)
+        self.runtime.internal_errors.append(detail)
+        return Outcome("error", "The grader hit an internal problem in this check; this is "
+                       "not your fault, tell your instructor.", detail)
+
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        target = item.stash[TARGET_KEY]
+        if nextitem is None or nextitem.stash[TARGET_KEY].key != target.key:
+            self.runtime.release(target)

@@ -1,0 +1,187 @@
+"""What checks talk to: the student's sandbox and the reference, per assignment.
+
+A :class:`Runtime` lives for one grading session (one batch). It forks one
+sandbox per (submission, assignment) from the warm zygote, lazily, reuses it
+for all of that assignment's checks, and forks a fresh one when a call killed
+it. The reference runs in a sandbox of its own over the solution file, and its
+answers are memoised by scenario and inputs: every submission of a batch sees
+the same inputs, so the reference runs once per check, not once per student.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from autograder.registry import Assignment
+from autograder.sandbox.client import Budget, Limits, Sandbox, Zygote
+from autograder.sandbox.errors import SandboxFailure
+from autograder.sandbox.protocol import encode_value
+
+
+@dataclass(frozen=True)
+class Target:
+    """One assignment of one submission.
+
+    Attributes:
+        submission: Index of the submission in the batch.
+        assignment: What is graded.
+        path: The Python file to load (a notebook is converted first), or None.
+        filename: The name the student knows the file by.
+        problem: Why the file cannot be graded (missing, unreadable notebook).
+        problem_status: ``missing`` or ``error``.
+    """
+
+    submission: int
+    assignment: Assignment
+    path: Path | None
+    filename: str
+    problem: str = ""
+    problem_status: str = ""
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.submission, self.assignment.name)
+
+
+class AssignmentUnavailable(Exception):
+    """The student's file for this assignment is missing or could not be loaded."""
+
+    def __init__(self, status: str, feedback: str) -> None:
+        super().__init__(feedback)
+        self.status = status
+        self.feedback = feedback
+
+
+class GraderError(Exception):
+    """The reference or the grader itself failed: not the student's fault."""
+
+
+def check_seed(run_seed: int, check_id: str) -> int:
+    """The seed of one check in one run: fresh per run, equal for all submissions."""
+    digest = hashlib.sha256(f"{run_seed}:{check_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+@dataclass
+class Runtime:
+    """Sandboxes and references for one grading session."""
+
+    zygote: Zygote
+    solutions: Path
+    seed: int
+    limits: Limits = field(default_factory=Limits)
+    submission_seconds: float = 300.0
+    load_failures: dict[tuple[int, str], SandboxFailure] = field(default_factory=dict)
+    internal_errors: list[str] = field(default_factory=list)
+    _sandboxes: dict[tuple[int, str], Sandbox] = field(default_factory=dict)
+    _timed_out: set[tuple[int, str]] = field(default_factory=set)
+    _budgets: dict[int, Budget] = field(default_factory=dict)
+    _references: dict[str, Sandbox] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    def student_run(self, target: Target, scenario: Callable[..., Any], args: dict[str, Any]
+                    ) -> Any:
+        try:
+            return self._student_sandbox(target).run(scenario, **args)
+        except SandboxFailure as failure:
+            if failure.status == "timeout":
+                self._timed_out.add(target.key)
+            raise
+
+    def _student_sandbox(self, target: Target) -> Sandbox:
+        if target.problem or target.path is None:
+            raise AssignmentUnavailable(target.problem_status or "missing", target.problem)
+        failure = self.load_failures.get(target.key)
+        if failure is not None:
+            raise AssignmentUnavailable(
+                failure.status, f"Not graded: {target.filename} could not be loaded.")
+        sandbox = self._sandboxes.get(target.key)
+        if sandbox is None or not sandbox.alive:
+            budget = self._budgets.setdefault(target.submission,
+                                              Budget(self.submission_seconds))
+            limits = self.limits
+            if target.key in self._timed_out:
+                limits = replace(limits, call_seconds=min(limits.call_seconds,
+                                                          limits.after_timeout_seconds))
+            try:
+                sandbox = self.zygote.sandbox(
+                    path=target.path, module=target.assignment.module, limits=limits,
+                    budget=budget, label=target.filename)
+            except SandboxFailure as failure:
+                self.load_failures[target.key] = failure
+                raise AssignmentUnavailable(failure.status, failure.feedback) from failure
+            self._sandboxes[target.key] = sandbox
+        return sandbox
+
+    def reference_run(self, assignment: Assignment, scenario: Callable[..., Any],
+                      args: dict[str, Any]) -> Any:
+        key = _memo_key(scenario, args)
+        if key not in self._memo:
+            self._memo[key] = self._reference_call(assignment, scenario, args)
+        return copy.deepcopy(self._memo[key])
+
+    def _reference_call(self, assignment: Assignment, scenario: Callable[..., Any],
+                        args: dict[str, Any]) -> Any:
+        sandbox = self._references.get(assignment.name)
+        try:
+            if sandbox is None or not sandbox.alive:
+                path = self.solutions / assignment.name / assignment.filename
+                if not path.is_file():
+                    raise GraderError(f"no reference solution at {path}")
+                sandbox = self.zygote.sandbox(
+                    path=path, module=assignment.module, limits=self.limits,
+                    budget=Budget(math.inf), label=f"reference {assignment.filename}")
+                self._references[assignment.name] = sandbox
+            return sandbox.run(scenario, **args)
+        except SandboxFailure as failure:
+            raise GraderError(f"the reference solution of {assignment.name} failed in "
+                              f"{scenario.__name__}: {failure.feedback}\n{failure.detail}"
+                              ) from failure
+
+    def release(self, target: Target) -> None:
+        """Ends the target's sandbox: its assignment's checks are done."""
+        sandbox = self._sandboxes.pop(target.key, None)
+        if sandbox is not None:
+            sandbox.discard()
+
+    def close(self) -> None:
+        for sandbox in [*self._sandboxes.values(), *self._references.values()]:
+            sandbox.discard()
+        self._sandboxes.clear()
+        self._references.clear()
+
+
+def _memo_key(scenario: Callable[..., Any], args: dict[str, Any]) -> str:
+    tree, tensors = encode_value(args)
+    digest = hashlib.sha256(f"{scenario.__module__}:{scenario.__qualname__}".encode())
+    digest.update(json.dumps(tree, sort_keys=True).encode())
+    for name in sorted(tensors):
+        digest.update(name.encode() + tensors[name].numpy().tobytes())
+    return digest.hexdigest()
+
+
+class StudentHandle:
+    """The ``submission`` fixture: runs scenarios on the student's code."""
+
+    def __init__(self, runtime: Runtime, target: Target) -> None:
+        self._runtime, self._target = runtime, target
+
+    def run(self, scenario: Callable[..., Any], /, **args: Any) -> Any:
+        return self._runtime.student_run(self._target, scenario, args)
+
+
+class ReferenceHandle:
+    """The ``reference`` fixture: the same scenarios on the reference solution."""
+
+    def __init__(self, runtime: Runtime, assignment: Assignment) -> None:
+        self._runtime, self._assignment = runtime, assignment
+
+    def run(self, scenario: Callable[..., Any], /, **args: Any) -> Any:
+        return self._runtime.reference_run(self._assignment, scenario, args)

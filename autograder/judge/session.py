@@ -1,0 +1,149 @@
+"""One grading session: many submissions, one pytest run, one result each.
+
+:func:`grade_batch` is the engine behind ``torchgrade grade``, ``check`` and
+``demo``: it resolves each submission's files into targets, starts the warm
+zygote, runs the checks of the selected assignments once over all targets
+(pytest, in this process: the judge), and assembles the results. Student code
+only ever runs in sandboxes forked from the zygote.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Sequence
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from autograder import __version__
+from autograder.judge.declare import CheckSpec
+from autograder.judge.plugin import GradingPlugin, Outcome
+from autograder.judge.runtime import Runtime, Target
+from autograder.notebook import NotebookError, notebook_to_source
+from autograder.registry import Assignment
+from autograder.results import AssignmentResult, CheckResult, SubmissionResult
+from autograder.sandbox.client import Limits, Zygote
+from autograder.submission import Submission
+
+
+class InternalError(Exception):
+    """The grader itself failed (exit code 3); carries the details."""
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """How a batch is graded.
+
+    Attributes:
+        solutions: Folder of reference solutions (``solutions/NN_name/module.py``).
+        seed: The run's seed; every check derives its inputs from it.
+        limits: Per-sandbox resource limits.
+        submission_seconds: Wall-time budget of one submission, all calls together.
+        network: Leave the network on in sandboxes (off where the OS allows).
+    """
+
+    solutions: Path
+    seed: int
+    limits: Limits = field(default_factory=Limits)
+    submission_seconds: float = 300.0
+    network: bool = False
+
+
+def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assignment],
+                options: GradingOptions) -> list[SubmissionResult]:
+    """Grades every submission on ``assignments``; one result per submission.
+
+    Raises:
+        InternalError: the checks could not be collected or the reference
+            failed; grading results would not be trustworthy.
+    """
+    with tempfile.TemporaryDirectory(prefix="torchgrade-") as scratch:
+        work = Path(scratch)
+        targets = [_target(i, s, a, work) for i, s in enumerate(submissions) for a in assignments]
+        with Zygote(workdir=work, network=options.network) as zygote:
+            runtime = Runtime(zygote=zygote, solutions=options.solutions, seed=options.seed,
+                              limits=options.limits,
+                              submission_seconds=options.submission_seconds)
+            plugin = GradingPlugin(runtime=runtime, targets=targets, assignments=assignments)
+            try:
+                _run_pytest(plugin, assignments, work)
+            finally:
+                runtime.close()
+        if runtime.internal_errors:
+            raise InternalError("\n".join(runtime.internal_errors))
+        return [_submission_result(i, s, plugin, targets, zygote.isolation, options.seed)
+                for i, s in enumerate(submissions)]
+
+
+def _target(index: int, submission: Submission, assignment: Assignment, work: Path) -> Target:
+    path = submission.files.get(assignment.name)
+    if path is None:
+        return Target(index, assignment, None, assignment.filename,
+                      problem=f"No {assignment.filename} (or .ipynb) was found in "
+                              f"{assignment.name}/; this assignment scores 0.",
+                      problem_status="missing")
+    if path.suffix != ".ipynb":
+        return Target(index, assignment, path, path.name)
+    try:
+        source = notebook_to_source(path)
+    except NotebookError as error:
+        return Target(index, assignment, None, path.name, problem=str(error),
+                      problem_status="error")
+    converted = work / "notebooks" / str(index) / assignment.filename
+    converted.parent.mkdir(parents=True, exist_ok=True)
+    converted.write_text(source)
+    return Target(index, assignment, converted, path.name)
+
+
+def _run_pytest(plugin: GradingPlugin, assignments: Sequence[Assignment], work: Path) -> None:
+    ini = work / "pytest.ini"
+    ini.write_text("[pytest]\n")
+    package = Path(__file__).resolve().parents[1]
+    args = [str(a.checks_path) for a in assignments] + [
+        "-c", str(ini), "--rootdir", str(package.parent), "--confcutdir", str(package),
+        "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "--no-header",
+        "--disable-warnings", "-o", "console_output_style=classic", "--tb=no",
+    ]
+    log = io.StringIO()
+    with redirect_stdout(log):
+        code = pytest.main(args, plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise InternalError(f"the checks could not run (pytest exit {int(code)}):\n"
+                            f"{log.getvalue()}")
+
+
+def _submission_result(index: int, submission: Submission, plugin: GradingPlugin,
+                       targets: Sequence[Target], isolation: dict[str, object],
+                       seed: int) -> SubmissionResult:
+    assignments = []
+    for target in (t for t in targets if t.submission == index):
+        name = target.assignment.name
+        checks = tuple(_check_result(spec, plugin.outcomes.get((target.key, spec.id)))
+                       for spec in plugin.specs[name])
+        load_failure = plugin.runtime.load_failures.get(target.key)
+        if target.problem:
+            status, message = target.problem_status, target.problem
+        elif load_failure is not None:
+            status, message = "error", load_failure.feedback
+        else:
+            status, message = "graded", submission.notes.get(name, "")
+        detail = load_failure.detail if load_failure is not None else ""
+        assignments.append(AssignmentResult(
+            name=name, status=status, checks=checks, max_score=target.assignment.points,
+            message=message, detail=detail))
+    return SubmissionResult(submission=submission.label, assignments=tuple(assignments),
+                            seed=seed, isolation=dict(isolation), version=__version__)
+
+
+def _check_result(spec: CheckSpec, outcome: Outcome | None) -> CheckResult:
+    outcome = outcome or Outcome("error", "This check did not run.")
+    return CheckResult(
+        id=spec.id, name=spec.name, max_points=spec.points,
+        points=spec.points if outcome.status == "passed" else 0.0,
+        status=outcome.status, visibility=spec.visibility, feedback=outcome.feedback,
+        detail=outcome.detail)
+
+
