@@ -1,0 +1,140 @@
+"""Scenarios for 04_collate: run inside the sandbox on the student's module.
+
+The dataset items are built here from plain lists, never with the student's
+03 code, so that this assignment is graded on its own. ``NotImplementedError``
+always propagates, so an untouched stub is reported as not implemented.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+
+def _items(seqs: list[list[int]], labels: list[int], device: str) -> list[dict[str, Any]]:
+    """Dataset items as TextClassificationDataset returns them."""
+    return [{"input_ids": torch.tensor(seq, dtype=torch.long, device=device),
+             "label": torch.tensor(label, dtype=torch.long, device=device)}
+            for seq, label in zip(seqs, labels, strict=True)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Exact equality of batches (tensors, lists, tuples, dicts of them)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
+                and a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def _error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def collate(mod: Any, seqs: list[list[int]], labels: list[int], pad_value: int | None,
+            device: str) -> dict[str, Any]:
+    """pad_collate's output, and whether the items survived it unchanged."""
+    items = _items(seqs, labels, device)
+    copies = [{key: value.clone() for key, value in item.items()} for item in items]
+    out = (mod.pad_collate(items) if pad_value is None
+           else mod.pad_collate(items, pad_value=pad_value))
+    return {"out": out, "is_dict": isinstance(out, dict),
+            "items_unchanged": _same(items, copies)}
+
+
+def collate_on_device(mod: Any, seqs: list[list[int]], labels: list[int], pad_value: int,
+                      device: str) -> dict[str, Any]:
+    """pad_collate on items that live on ``device`` (e.g. meta); errors are reported.
+
+    A first call on CPU lets an untouched stub's NotImplementedError through;
+    on ``meta`` even torch raises NotImplementedError (reading data that a meta
+    tensor does not have), so there every error is caught and reported.
+    """
+    mod.pad_collate(_items(seqs, labels, "cpu"), pad_value=pad_value)
+    try:
+        out = mod.pad_collate(_items(seqs, labels, device), pad_value=pad_value)
+    except Exception as error:  # noqa: BLE001 - explained to the student by the judge
+        return {"out": None, "error": _error(error)}
+    return {"out": out, "error": ""}
+
+
+class _Recorder(list):  # type: ignore[type-arg]
+    """A list dataset that records which indices the loader reads, in order.
+
+    Like TextClassificationDataset it hands out fresh tensors, so a
+    pad_collate that writes into its items cannot spoil the next epoch.
+    """
+
+    def __init__(self, items: list[Any]) -> None:
+        super().__init__(items)
+        self.seen: list[int] = []
+
+    def __getitem__(self, index: Any) -> Any:
+        self.seen.append(int(index))
+        return {key: value.clone() for key, value in super().__getitem__(index).items()}
+
+
+def loader_batches(mod: Any, seqs: list[list[int]], labels: list[int], batch_size: int,
+                   pad_value: int | None, shuffle: bool | None, seed: int | None,
+                   global_seed: int, epochs: int, device: str) -> dict[str, Any]:
+    """Batches of make_loader, the indices each batch read, and pad_collate of those items.
+
+    Arguments left as None are not passed (defaults); ``seed`` seeds the
+    generator handed to make_loader.
+    """
+    dataset = _Recorder(_items(seqs, labels, device))
+    options: dict[str, Any] = {}
+    if pad_value is not None:
+        options["pad_value"] = pad_value
+    if shuffle is not None:
+        options["shuffle"] = shuffle
+    if seed is not None:
+        options["generator"] = torch.Generator().manual_seed(seed)
+    torch.manual_seed(global_seed)
+    loader = mod.make_loader(dataset, batch_size, **options)
+    runs = []
+    for _ in range(epochs):
+        batches, indices = [], []
+        for batch in loader:
+            indices.append(list(dataset.seen))
+            dataset.seen.clear()
+            batches.append(batch)
+        items = _items(seqs, labels, device)
+        direct = [mod.pad_collate([items[i] for i in chunk],
+                                  pad_value=0 if pad_value is None else pad_value)
+                  for chunk in indices]
+        runs.append({"indices": indices, "batches": batches, "direct": direct})
+    return {"is_loader": isinstance(loader, DataLoader), "epochs": runs}
+
+
+def loader_pickle(mod: Any, seqs: list[list[int]], labels: list[int], batch_size: int,
+                  pad_value: int, device: str) -> dict[str, Any]:
+    """Whether the loader and its collate_fn survive pickle, as spawn workers need."""
+    loader = mod.make_loader(_items(seqs, labels, device), batch_size, pad_value=pad_value)
+    result = {"collate_error": "", "loader_error": "", "same_batches": False}
+    try:
+        pickle.loads(pickle.dumps(loader.collate_fn))
+    except Exception as error:  # noqa: BLE001 - explained to the student by the judge
+        result["collate_error"] = _error(error)
+    try:
+        clone = pickle.loads(pickle.dumps(loader))
+    except Exception as error:  # noqa: BLE001 - explained to the student by the judge
+        result["loader_error"] = _error(error)
+    else:
+        result["same_batches"] = _same(*(_epoch(each) for each in (loader, clone)))
+    return result
+
+
+def _epoch(loader: Any) -> Any:
+    """One epoch's batches, or None when pad_collate fails (graded by other checks)."""
+    torch.manual_seed(0)  # the same order even if the loader shuffles from the global RNG
+    try:
+        return list(loader)
+    except Exception:  # noqa: BLE001 - pad_collate's own errors (or stub) cost points elsewhere
+        return None
