@@ -199,3 +199,15 @@ def test_budget_of_a_submission_is_shared_by_its_calls(zygote, tmp_path):
     failure = failure_of(lambda: box.run(call, function="nap"))
     assert failure.status == "timeout"
     assert budget.seconds == 0
+
+
+def test_not_implemented_inside_torch_is_an_error_not_a_todo(zygote, tmp_path):
+    path = student_file(tmp_path, """
+        import torch
+        def on_meta():
+            return torch.ones(2, device="meta").tolist()
+    """)
+    box = sandbox(zygote, path)
+    failure = failure_of(lambda: box.run(call, function="on_meta"))
+    assert failure.status == "error" and "NotImplementedError" in failure.feedback
+    box.discard()

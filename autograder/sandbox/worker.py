@@ -148,7 +148,8 @@ def _call(module: types.ModuleType | None, scenario: str, args: dict[str, Any]
 
 
 def _error(phase: str, error: BaseException, path: str | None) -> dict[str, Any]:
-    if isinstance(error, NotImplementedError):
+    frames = list(traceback.walk_tb(error.__traceback__))
+    if isinstance(error, NotImplementedError) and _raised_by_student(frames, path):
         kind = "not_implemented"
     elif isinstance(error, SystemExit):
         kind = "exit"
@@ -156,15 +157,31 @@ def _error(phase: str, error: BaseException, path: str | None) -> dict[str, Any]
         kind = "syntax"
     else:
         kind = "exception"
-    where = _student_line(list(traceback.walk_tb(error.__traceback__)), path)
+    where = _student_line(frames, path)
     if isinstance(error, SyntaxError) and error.lineno is not None:
         where = {"file": os.path.basename(error.filename or path or "?"),
                  "line": error.lineno, "function": None, "code": (error.text or "").strip()}
     return {"ok": False, "error": {
         "kind": kind, "phase": phase, "type": type(error).__name__,
-        "message": _safe_str(error), "where": where,
+        "message": error.msg if isinstance(error, SyntaxError) else _safe_str(error),
+        "where": where,
         "traceback": "".join(traceback.format_exception(error))[-8000:],
     }}
+
+
+def _raised_by_student(frames: list[tuple[types.FrameType, int]], path: str | None) -> bool:
+    """Whether the innermost frame is the student's own code.
+
+    A stub's ``raise NotImplementedError`` is "not implemented yet"; torch
+    raising it (an operation the meta device lacks, say) is an error, even
+    when the innermost Python frame is the student's line that called torch.
+    """
+    if not frames or path is None:
+        return False
+    frame, line = frames[-1]
+    filename = frame.f_code.co_filename
+    return (os.path.realpath(filename) == os.path.realpath(path)
+            and linecache.getline(filename, line).lstrip().startswith("raise"))
 
 
 def _student_line(frames: list[tuple[types.FrameType, int]], path: str | None
