@@ -12,6 +12,7 @@ ASSIGNMENT = Assignment(
     goals=(
         "Write one training epoch: train(), zero_grad, forward, backward, step.",
         "Evaluate without gradients in eval() mode and average the loss per sample.",
-        "Save and restore model and optimizer state so training resumes exactly."
+        "Save and restore model and optimizer state so training resumes exactly.",
+        "Move inputs and targets to the device you are given, never a hard-coded one.",
     ),
 )
