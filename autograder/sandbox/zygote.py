@@ -55,17 +55,28 @@ def main(argv: list[str]) -> None:
 def _warm_up() -> None:
     """Pays once for torch's lazy set-up that every sandbox would pay again.
 
-    The meta device's kernels load on first use (about a second), so do the
-    optimizer and autograd paths. Everything here stays single-threaded, so
-    forking afterwards is safe.
+    The meta device's kernels load on first use (about a second), and the
+    first optimizer step imports the compiler stack (over 800 modules, more
+    than a second); checkpoints go through the serialisation code. Everything
+    here stays single-threaded, so forking afterwards is safe.
     """
+    import io
+
     import torch.utils.data  # noqa: F401 - imported for its side effect of loading
 
     meta = torch.empty(2, 3, device="meta", dtype=torch.float64)
     (meta @ meta.T + 1).sum()
-    layer = torch.nn.Linear(3, 2)
-    layer(torch.ones(4, 3)).sum().backward()
-    torch.optim.SGD(layer.parameters(), lr=0.1).step()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2),
+                                torch.nn.Dropout())
+    for optimizer in (torch.optim.Adam(model.parameters()),
+                      torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)):
+        model(torch.ones(4, 3)).sum().backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    buffer = io.BytesIO()
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, buffer)
+    buffer.seek(0)
+    torch.load(buffer, weights_only=True)
 
 
 def _become_sandbox(control: socket.socket, fd: int, request: dict[str, Any]) -> None:
