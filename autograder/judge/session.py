@@ -73,7 +73,8 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
             finally:
                 runtime.close()
         if runtime.internal_errors:
-            raise InternalError("\n".join(runtime.internal_errors))
+            first, more = runtime.internal_errors[0], len(runtime.internal_errors) - 1
+            raise InternalError(first + (f"\n(and {more} more internal errors)" if more else ""))
         return [_submission_result(i, s, plugin, targets, zygote.isolation, options.seed)
                 for i, s in enumerate(submissions)]
 
@@ -104,7 +105,9 @@ def _run_pytest(plugin: GradingPlugin, assignments: Sequence[Assignment], work: 
     package = Path(__file__).resolve().parents[1]
     args = [str(a.checks_path) for a in assignments] + [
         "-c", str(ini), "--rootdir", str(package.parent), "--confcutdir", str(package),
-        "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "--no-header",
+        "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:logging", "-p", "no:warnings",
+        "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler",
+        "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-q", "--no-header",
         "--disable-warnings", "-o", "console_output_style=classic", "--tb=no",
     ]
     log = io.StringIO()

@@ -1,0 +1,118 @@
+"""The ``torchgrade`` command: parses arguments and calls one stage's ``main``.
+
+Exit codes (SPEC §3): 0 graded, 1 under ``--fail-under``, 2 bad usage or an
+unusable input path, 3 internal error of the grader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from autograder import __version__
+
+EXIT_USAGE, EXIT_INTERNAL = 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="torchgrade", description="Auto-graded PyTorch fundamentals: check, grade, "
+        "release.")
+    parser.add_argument("--version", action="version", version=f"torchgrade {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="list the assignments and their points")
+
+    check = commands.add_parser("check", help="grade your working copy with the public seeds")
+    check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                       help="e.g. 02_my_linear, my_linear or 2 (default: all)")
+    check.add_argument("--path", type=Path, default=Path("assignments"),
+                       help="your working copy (default: ./assignments)")
+    check.add_argument("--solutions", type=Path, help="reference solutions folder")
+
+    grade = commands.add_parser("grade", help="grade a submission (folder, .zip, .py, .ipynb)")
+    grade.add_argument("submission", type=Path)
+    grade.add_argument("--json", type=Path, dest="json_path", help="write the result here")
+    grade.add_argument("--assignment", help="the assignment of a single .py/.ipynb file")
+    grade.add_argument("--seed", type=int, help="reproduce a run (default: a fresh seed)")
+    grade.add_argument("--solutions", type=Path, help="reference solutions folder")
+    grade.add_argument("--fail-under", type=float, metavar="PERCENT",
+                       help="exit 1 when the score is below PERCENT of the maximum")
+    grade.add_argument("--details", action="store_true",
+                       help="put instructor details (tracebacks) into the JSON")
+    grade.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="time limit of one call into student code (default: 10)")
+
+    demo = commands.add_parser("demo", help="grade the bundled examples, print a gradebook")
+    demo.add_argument("--seed", type=int)
+    demo.add_argument("--verbose", action="store_true", help="print each example's feedback")
+
+    release = commands.add_parser("release", help="generate student files from solutions/")
+    release.add_argument("--stubs", type=Path, required=True, help="write the stubs here")
+    release.add_argument("--solutions", type=Path, help="reference solutions folder")
+    release.add_argument("--check", action="store_true",
+                         help="write nothing; exit 1 when the stubs are out of date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except _usage_errors() as error:
+        print(f"torchgrade: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception:  # noqa: BLE001 - any other failure is the grader's own
+        traceback.print_exc()
+        print("torchgrade: internal error (the traceback above is for the maintainers)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        return _list()
+    if args.command == "check":
+        from autograder import check
+
+        return check.main(path=args.path, names=args.assignments, solutions=args.solutions)
+    if args.command == "grade":
+        from autograder import grade
+
+        return grade.main(submission=args.submission, json_path=args.json_path,
+                          assignment=args.assignment, seed=args.seed,
+                          solutions=args.solutions, fail_under=args.fail_under,
+                          details=args.details, call_seconds=args.timeout)
+    if args.command == "demo":
+        from autograder import demo
+
+        return demo.main(seed=args.seed, verbose=args.verbose)
+    from autograder import release
+    from autograder.layout import solutions_dir
+
+    return release.main(solutions=solutions_dir(args.solutions), stubs=args.stubs,
+                        check=args.check)
+
+
+def _list() -> int:
+    from autograder.registry import discover
+
+    for assignment in discover():
+        print(f"{assignment.name:<22} {assignment.points:>5g} pts  {assignment.filename:<20} "
+              f"{assignment.title}")
+    return 0
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    from autograder.layout import LayoutError
+    from autograder.release.stubs import MarkerError
+    from autograder.submission import SubmissionError
+
+    return (KeyError, LayoutError, SubmissionError, MarkerError, FileNotFoundError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Where the kit's folders are: solutions, stubs and bundled examples.
+
+In a checkout (or an editable install) they sit beside the ``autograder``
+package; every command also takes explicit paths, so nothing here is global
+state, only defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class LayoutError(Exception):
+    """A folder the command needs is not where it was looked for."""
+
+
+def solutions_dir(explicit: Path | None = None) -> Path:
+    """The reference solutions: ``explicit`` or the checkout's ``solutions/``.
+
+    Raises:
+        LayoutError: no such folder; the message says how to point at one.
+    """
+    path = Path(explicit) if explicit is not None else ROOT / "solutions"
+    if not path.is_dir():
+        raise LayoutError(
+            f"no reference solutions at {path}: grading compares against them. "
+            "Pass --solutions DIR (the instructor's solutions/ folder).")
+    return path.resolve()
+
+
+def stubs_dir() -> Path:
+    """The checkout's ``assignments/``: generated student stubs."""
+    return ROOT / "assignments"
+
+
+def examples_dir() -> Path:
+    """The bundled example submissions that ``torchgrade demo`` grades."""
+    return ROOT / "examples" / "submissions"
