@@ -10,6 +10,7 @@ snapshots and no seeds: only torch and the sandbox's own modules.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -31,6 +32,7 @@ def main(argv: list[str]) -> None:
     _die_with_parent()
     torch.set_num_threads(1)
     _warm_up()
+    gc.freeze()  # forked children would otherwise copy every page a collection touches
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
