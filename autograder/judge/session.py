@@ -62,14 +62,19 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
     """
     with tempfile.TemporaryDirectory(prefix="torchgrade-") as scratch:
         work = Path(scratch)
-        targets = [_target(i, s, a, work) for i, s in enumerate(submissions) for a in assignments]
+        targets = [_target(i, s, a, work) for i, s in enumerate(submissions)
+                   for a in assignments if not s.assignments or a in s.assignments]
+        graded = [a for a in assignments if any(t.assignment == a for t in targets)]
+        if not graded:
+            return [SubmissionResult(submission=s.label, assignments=(), seed=options.seed,
+                                     version=__version__) for s in submissions]
         with Zygote(workdir=work, network=options.network) as zygote:
             runtime = Runtime(zygote=zygote, solutions=options.solutions, seed=options.seed,
                               limits=options.limits,
                               submission_seconds=options.submission_seconds)
-            plugin = GradingPlugin(runtime=runtime, targets=targets, assignments=assignments)
+            plugin = GradingPlugin(runtime=runtime, targets=targets, assignments=graded)
             try:
-                _run_pytest(plugin, assignments, work)
+                _run_pytest(plugin, graded, work)
             finally:
                 runtime.close()
         if runtime.internal_errors:
