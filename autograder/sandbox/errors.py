@@ -29,8 +29,9 @@ class SandboxFailure(Exception):
 
 
 def _text(value: Any, limit: int = 300) -> str:
-    text = value if isinstance(value, str) else ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = value.strip() if isinstance(value, str) else ""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text.rstrip(".")  # the sentences around it supply the full stop
 
 
 def describe_where(where: Any) -> str:
