@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH_CONSTRAINTS := constraints/cpu.txt
 
-.PHONY: demo test venv lint stubs bench clean
+.PHONY: demo test venv lint stubs release bench clean
 
 demo: $(STAMP)
 	$(BIN)/torchgrade demo
@@ -31,6 +31,9 @@ lint: $(STAMP)
 
 stubs: $(STAMP)
 	$(BIN)/torchgrade release --stubs assignments
+
+release: $(STAMP)
+	$(BIN)/torchgrade release --stubs assignments --snapshots --docs docs/checks.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/grade_one.py

@@ -1,4 +1,10 @@
-"""``torchgrade check``: a student grades their working copy with public seeds."""
+"""``torchgrade check``: a student grades their working copy with the public seed.
+
+Expected values come from the snapshots the release recorded for the public
+seed (package data), never from a reference solution: the student release
+has none. The inputs are the same every time, which is why ``check`` is
+advisory and ``grade`` draws fresh ones.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +15,49 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder import registry
-from autograder.judge.session import GradingOptions, grade_batch
-from autograder.layout import solutions_dir
+from autograder.judge.reference import GraderError, Snapshots
+from autograder.judge.session import GradingOptions, InternalError, grade_batch
+from autograder.judge.snapshots import PUBLIC_SEED
 from autograder.report import render_feedback
 from autograder.submission import open_submission
 
-PUBLIC_SEED = 0
-"""The fixed seed of ``check``: the same inputs every time, unlike ``grade``."""
+__all__ = ["PUBLIC_SEED", "main"]
+
+EXIT_INTERNAL = 3
 
 
-def main(*, path: Path, names: Sequence[str] = (), solutions: Path | None = None,
+def main(*, path: Path, names: Sequence[str] = (), snapshots: Path | None = None,
          out: TextIO = sys.stdout) -> int:
-    """Grades the assignments ``names`` (all by default) of the folder ``path``."""
+    """Grades the assignments ``names`` (all by default) of the folder ``path``.
+
+    Args:
+        path: The student's working copy (``assignments/``).
+        names: Which assignments, by name, module or number.
+        snapshots: Folder of recorded snapshots (``<name>/snapshots.json``);
+            by default the ones shipped with the package.
+        out: Where the feedback is printed.
+
+    Returns:
+        0 when graded; 3 when the grader failed (e.g. stale snapshots).
+    """
     chosen = registry.select(list(names))
-    reference = solutions_dir(solutions)
+    options = GradingOptions(reference=Snapshots(snapshots), seed=PUBLIC_SEED)
     with tempfile.TemporaryDirectory(prefix="torchgrade-check-") as work:
         opened = open_submission(Path(path), assignments=chosen, workdir=Path(work))
-        [result] = grade_batch([opened], assignments=opened.assignments,
-                               options=GradingOptions(solutions=reference, seed=PUBLIC_SEED))
+        try:
+            [result] = grade_batch([opened], assignments=opened.assignments, options=options)
+        except InternalError as error:
+            print(f"torchgrade: the grader failed, so nothing was graded: {_reason(error)}",
+                  file=sys.stderr)
+            return EXIT_INTERNAL
     print(render_feedback(result), file=out)
     return 0
+
+
+def _reason(error: InternalError) -> str:
+    """The grader's own message (e.g. stale snapshots) without the traceback around it."""
+    marker = f"{GraderError.__name__}: "
+    text = str(error)
+    if marker not in text:
+        return "\n" + text
+    return text.rpartition(marker)[2].split("\n\n")[0].strip()

@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="e.g. 02_my_linear, my_linear or 2 (default: all)")
     check.add_argument("--path", type=Path, default=Path("assignments"),
                        help="your working copy (default: ./assignments)")
-    check.add_argument("--solutions", type=Path, help="reference solutions folder")
+    check.add_argument("--snapshots", type=Path, metavar="DIR",
+                       help="recorded public snapshots (default: those shipped with torchgrade)")
 
     grade = commands.add_parser("grade", help="grade a submission (folder, .zip, .py, .ipynb)")
     grade.add_argument("submission", type=Path)
@@ -50,16 +51,27 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int)
     demo.add_argument("--verbose", action="store_true", help="print each example's feedback")
 
-    release = commands.add_parser("release", help="generate student files from solutions/")
-    release.add_argument("--stubs", type=Path, required=True, help="write the stubs here")
+    release = commands.add_parser(
+        "release", help="generate the stubs, public snapshots and docs from solutions/",
+        description="Regenerates the generated files; give at least one of --stubs, "
+        "--snapshots and --docs.")
+    release.add_argument("--stubs", type=Path, metavar="DIR", help="write the stubs here")
+    release.add_argument("--snapshots", action="store_true",
+                         help="record the public snapshots that `torchgrade check` answers "
+                              "from (beside each assignment's checks)")
+    release.add_argument("--docs", type=Path, metavar="FILE",
+                         help="write the table of checks here (docs/checks.md)")
     release.add_argument("--solutions", type=Path, help="reference solutions folder")
     release.add_argument("--check", action="store_true",
-                         help="write nothing; exit 1 when the stubs are out of date")
+                         help="write nothing; exit 1 when any of them is out of date")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "release" and not (args.stubs or args.snapshots or args.docs):
+        parser.error("release: give at least one of --stubs DIR, --snapshots, --docs FILE")
     try:
         return _dispatch(args)
     except _usage_errors() as error:
@@ -78,7 +90,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         from autograder import check
 
-        return check.main(path=args.path, names=args.assignments, solutions=args.solutions)
+        return check.main(path=args.path, names=args.assignments, snapshots=args.snapshots)
     if args.command == "grade":
         from autograder import grade
 
@@ -91,10 +103,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return demo.main(seed=args.seed, verbose=args.verbose)
     from autograder import release
-    from autograder.layout import solutions_dir
 
-    return release.main(solutions=solutions_dir(args.solutions), stubs=args.stubs,
-                        check=args.check)
+    solutions = None
+    if args.stubs is not None or args.snapshots:
+        from autograder.layout import solutions_dir
+
+        solutions = solutions_dir(args.solutions)
+    return release.main(solutions=solutions, stubs=args.stubs, snapshots=args.snapshots,
+                        docs=args.docs, check=args.check)
 
 
 def _list() -> int:
@@ -108,10 +124,12 @@ def _list() -> int:
 
 def _usage_errors() -> tuple[type[Exception], ...]:
     from autograder.layout import LayoutError
+    from autograder.release.snapshots import RecordingError
     from autograder.release.stubs import MarkerError
     from autograder.submission import SubmissionError
 
-    return (KeyError, LayoutError, SubmissionError, MarkerError, FileNotFoundError)
+    return (KeyError, LayoutError, SubmissionError, MarkerError, RecordingError,
+            FileNotFoundError)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder import registry
+from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, grade_batch
 from autograder.layout import examples_dir, solutions_dir, stubs_dir
 from autograder.report import render_feedback, render_gradebook
@@ -39,7 +40,7 @@ def main(*, examples: Path | None = None, seed: int | None = None, verbose: bool
                                                 workdir=Path(work)), label=label)
             for label, path in folders]
         results = grade_batch(submissions, assignments=assignments,
-                              options=GradingOptions(solutions=reference, seed=seed))
+                              options=GradingOptions(reference=Solutions(reference), seed=seed))
     elapsed = time.monotonic() - start
     if verbose:
         for result in results[2:]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder import __version__, registry
+from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, InternalError, grade_batch
 from autograder.layout import solutions_dir
 from autograder.report import render_feedback
@@ -46,7 +47,7 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
         opened = open_submission(Path(submission), assignments=chosen, workdir=Path(work),
                                  assignment=chosen[0] if assignment else None)
         limits = Limits() if call_seconds is None else Limits(call_seconds=call_seconds)
-        options = GradingOptions(solutions=reference, seed=seed, limits=limits)
+        options = GradingOptions(reference=Solutions(reference), seed=seed, limits=limits)
         try:
             [result] = grade_batch([opened], assignments=opened.assignments, options=options)
         except InternalError as error:

@@ -31,6 +31,7 @@ def median_wall(command: list[str], repeat: int) -> float:
 
 
 def batch_seconds(count: int) -> float:
+    from autograder.judge.reference import Solutions
     from autograder.judge.session import GradingOptions, grade_batch
     from autograder.registry import discover
     from autograder.submission import open_submission
@@ -41,7 +42,7 @@ def batch_seconds(count: int) -> float:
                                        workdir=Path(work)) for _ in range(count)]
         start = time.perf_counter()
         results = grade_batch(submissions, assignments=assignments, options=GradingOptions(
-            solutions=ROOT / "solutions", seed=1))
+            reference=Solutions(ROOT / "solutions"), seed=1))
         elapsed = time.perf_counter() - start
     assert all(r.score == r.max_score for r in results), "the reference must score 100"
     return elapsed

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.judge.declare import MARKER_HELP
 from autograder.registry import Assignment, discover
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,6 +16,11 @@ SOLUTIONS = ROOT / "solutions"
 STUBS = ROOT / "assignments"
 
 Edit = Callable[[str], str] | str
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests that import an assignment's checks.py (docs/checks.md) need the marker known.
+    config.addinivalue_line("markers", MARKER_HELP)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, grade_batch
 from autograder.results import SubmissionResult
 from autograder.sandbox.client import Limits
@@ -86,7 +87,8 @@ def batch(tmp_path_factory, assignments):
                    for path in folders.values()]
     start = time.monotonic()
     results = grade_batch(submissions, assignments=assignments,
-                          options=GradingOptions(solutions=SOLUTIONS, seed=12345, limits=LIMITS))
+                          options=GradingOptions(reference=Solutions(SOLUTIONS), seed=12345,
+                                                limits=LIMITS))
     elapsed = time.monotonic() - start
     return {"results": dict(zip(folders, results, strict=True)), "elapsed": elapsed,
             "ticks": ticks}

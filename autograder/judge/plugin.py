@@ -18,9 +18,9 @@ import torch
 
 from autograder.judge.compare import CheckFailure
 from autograder.judge.declare import MARKER, MARKER_HELP, CheckSpec, parse_spec
+from autograder.judge.reference import GraderError
 from autograder.judge.runtime import (
     AssignmentUnavailable,
-    GraderError,
     ReferenceHandle,
     Runtime,
     StudentHandle,

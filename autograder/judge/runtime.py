@@ -3,7 +3,8 @@
 A :class:`Runtime` lives for one grading session (one batch). It forks one
 sandbox per (submission, assignment) from the warm zygote, lazily, reuses it
 for all of that assignment's checks, and forks a fresh one when a call killed
-it. The reference runs in a sandbox of its own over the solution file, and its
+it. Expected values come from a :class:`~autograder.judge.reference.Reference`
+(the solution in a sandbox of its own, or the recorded snapshots), and its
 answers are memoised by scenario and inputs: every submission of a batch sees
 the same inputs, so the reference runs once per check, not once per student.
 """
@@ -13,12 +14,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from autograder.judge.reference import Reference
 from autograder.registry import Assignment
 from autograder.sandbox.client import Budget, Limits, Sandbox, Zygote
 from autograder.sandbox.errors import SandboxFailure
@@ -59,10 +60,6 @@ class AssignmentUnavailable(Exception):
         self.feedback = feedback
 
 
-class GraderError(Exception):
-    """The reference or the grader itself failed: not the student's fault."""
-
-
 def check_seed(run_seed: int, check_id: str) -> int:
     """The seed of one check in one run: fresh per run, equal for all submissions."""
     digest = hashlib.sha256(f"{run_seed}:{check_id}".encode()).digest()
@@ -71,10 +68,18 @@ def check_seed(run_seed: int, check_id: str) -> int:
 
 @dataclass
 class Runtime:
-    """Sandboxes and references for one grading session."""
+    """Sandboxes and references for one grading session.
+
+    Attributes:
+        zygote: Forks the student sandboxes.
+        reference: Where expected values come from.
+        seed: The run's seed.
+        memo: The reference's answers by assignment name, then memo key; pass
+            a dict to collect them (recording snapshots).
+    """
 
     zygote: Zygote
-    solutions: Path
+    reference: Reference
     seed: int
     limits: Limits = field(default_factory=Limits)
     submission_seconds: float = 300.0
@@ -83,8 +88,7 @@ class Runtime:
     _sandboxes: dict[tuple[int, str], Sandbox] = field(default_factory=dict)
     _timed_out: set[tuple[int, str]] = field(default_factory=set)
     _budgets: dict[int, Budget] = field(default_factory=dict)
-    _references: dict[str, Sandbox] = field(default_factory=dict)
-    _memo: dict[str, Any] = field(default_factory=dict)
+    memo: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def student_run(self, target: Target, scenario: Callable[..., Any], args: dict[str, Any]
                     ) -> Any:
@@ -123,27 +127,10 @@ class Runtime:
     def reference_run(self, assignment: Assignment, scenario: Callable[..., Any],
                       args: dict[str, Any]) -> Any:
         key = _memo_key(scenario, args)
-        if key not in self._memo:
-            self._memo[key] = self._reference_call(assignment, scenario, args)
-        return copy.deepcopy(self._memo[key])
-
-    def _reference_call(self, assignment: Assignment, scenario: Callable[..., Any],
-                        args: dict[str, Any]) -> Any:
-        sandbox = self._references.get(assignment.name)
-        try:
-            if sandbox is None or not sandbox.alive:
-                path = self.solutions / assignment.name / assignment.filename
-                if not path.is_file():
-                    raise GraderError(f"no reference solution at {path}")
-                sandbox = self.zygote.sandbox(
-                    path=path, module=assignment.module, limits=self.limits,
-                    budget=Budget(math.inf), label=f"reference {assignment.filename}")
-                self._references[assignment.name] = sandbox
-            return sandbox.run(scenario, **args)
-        except SandboxFailure as failure:
-            raise GraderError(f"the reference solution of {assignment.name} failed in "
-                              f"{scenario.__name__}: {failure.feedback}\n{failure.detail}"
-                              ) from failure
+        answers = self.memo.setdefault(assignment.name, {})
+        if key not in answers:
+            answers[key] = self.reference.answer(assignment, scenario, args, key)
+        return copy.deepcopy(answers[key])
 
     def release(self, target: Target) -> None:
         """Ends the target's sandbox: its assignment's checks are done."""
@@ -152,10 +139,10 @@ class Runtime:
             sandbox.discard()
 
     def close(self) -> None:
-        for sandbox in [*self._sandboxes.values(), *self._references.values()]:
+        for sandbox in self._sandboxes.values():
             sandbox.discard()
         self._sandboxes.clear()
-        self._references.clear()
+        self.reference.close()
 
 
 def _memo_key(scenario: Callable[..., Any], args: dict[str, Any]) -> str:

@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from autograder import __version__
 from autograder.judge.declare import CheckSpec
 from autograder.judge.plugin import GradingPlugin, Outcome
+from autograder.judge.reference import ReferenceSource, open_reference
 from autograder.judge.runtime import Runtime, Target
 from autograder.notebook import NotebookError, notebook_to_source
 from autograder.registry import Assignment
@@ -38,14 +40,16 @@ class GradingOptions:
     """How a batch is graded.
 
     Attributes:
-        solutions: Folder of reference solutions (``solutions/NN_name/module.py``).
+        reference: Where expected values come from: ``Solutions(path)`` runs the
+            reference solutions (``grade``, any seed); ``Snapshots()`` answers
+            from the snapshots recorded for the public seed (``check``).
         seed: The run's seed; every check derives its inputs from it.
         limits: Per-sandbox resource limits.
         submission_seconds: Wall-time budget of one submission, all calls together.
         network: Leave the network on in sandboxes (off where the OS allows).
     """
 
-    solutions: Path
+    reference: ReferenceSource
     seed: int
     limits: Limits = field(default_factory=Limits)
     submission_seconds: float = 300.0
@@ -53,8 +57,16 @@ class GradingOptions:
 
 
 def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assignment],
-                options: GradingOptions) -> list[SubmissionResult]:
+                options: GradingOptions, answers: dict[str, dict[str, Any]] | None = None
+                ) -> list[SubmissionResult]:
     """Grades every submission on ``assignments``; one result per submission.
+
+    Args:
+        submissions: What to grade.
+        assignments: Which assignments to grade them on.
+        options: How to grade.
+        answers: When given, receives every reference answer of the session
+            by assignment name, then memo key: what snapshots record.
 
     Raises:
         InternalError: the checks could not be collected or the reference
@@ -69,8 +81,9 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
             return [SubmissionResult(submission=s.label, assignments=(), seed=options.seed,
                                      version=__version__) for s in submissions]
         with Zygote(workdir=work, network=options.network) as zygote:
-            runtime = Runtime(zygote=zygote, solutions=options.solutions, seed=options.seed,
-                              limits=options.limits,
+            reference = open_reference(options.reference, zygote=zygote, limits=options.limits)
+            runtime = Runtime(zygote=zygote, reference=reference, seed=options.seed,
+                              limits=options.limits, memo={} if answers is None else answers,
                               submission_seconds=options.submission_seconds)
             plugin = GradingPlugin(runtime=runtime, targets=targets, assignments=graded)
             try:

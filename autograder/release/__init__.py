@@ -1,59 +1,86 @@
-"""The release stage: what students start from, generated from ``solutions/``.
+"""The release stage: the generated files, all from ``solutions/`` and the checks.
 
-``assignments/`` is committed but never edited by hand (STYLE habit 8): this
-stage regenerates it, and CI runs it with ``check=True`` so that a solution
-changed without regenerating its stub fails the build instead of shipping a
+Three outputs, each committed but never edited by hand (STYLE habit 8): the
+student stubs (``assignments/``), the public snapshots that ``torchgrade
+check`` answers from where no solution exists (package data beside each
+assignment's checks) and the table of checks (``docs/checks.md``). This stage
+regenerates them, and CI runs it with ``check=True`` so that a solution or a
+check changed without regenerating fails the build instead of shipping a
 stale or leaking release. Writing only touches the files this stage owns, so
 other generated files (READMEs, notebooks) can live beside the stubs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder.layout import solutions_dir
 from autograder.registry import Assignment, discover
+from autograder.release import checks_table
+from autograder.release import snapshots as public_snapshots
+from autograder.release.files import display, write_if_changed
+from autograder.release.snapshots import RecordingError
 from autograder.release.stubs import MarkerError, make_stub, render_stubs
 
-__all__ = ["MarkerError", "main", "make_stub", "render_stubs"]
+__all__ = ["MarkerError", "RecordingError", "main", "make_stub", "render_stubs"]
 
 
 def main(
     *,
-    solutions: Path,
-    stubs: Path,
+    solutions: Path | None = None,
+    stubs: Path | None = None,
+    snapshots: bool = False,
+    docs: Path | None = None,
     check: bool = False,
     assignments: Sequence[Assignment] | None = None,
 ) -> int:
-    """Generates the student stubs, or checks that the committed ones are current.
+    """Generates the release files, or checks that the committed ones are current.
 
     Args:
-        solutions: The ``solutions/`` folder with the marked reference code.
+        solutions: The ``solutions/`` folder with the marked reference code
+            (default: the checkout's); needed for stubs and snapshots.
         stubs: Where the stubs go, ``<name>/<module>.py`` beneath it (the
             repository's ``assignments/``).
-        check: Write nothing; report stale or missing stubs instead, for CI.
+        snapshots: Record the public snapshots beside each assignment's checks.
+        docs: Where the table of checks goes (``docs/checks.md``).
+        check: Write nothing; report stale or missing files instead, for CI.
         assignments: Which assignments to release; all discovered ones when
             None.
 
     Returns:
-        0 when the stubs were written, or with ``check`` when all are current;
+        0 when the files were written, or with ``check`` when all are current;
         1 with ``check`` when any is stale or missing (listed on stdout with
         the command that regenerates them).
 
     Raises:
         FileNotFoundError: An assignment has no reference solution.
         MarkerError: A solution's BEGIN/END SOLUTION markers are wrong.
+        RecordingError: The reference solutions do not score full marks.
+        LayoutError: No ``solutions/`` folder where one is needed.
     """
     chosen = discover() if assignments is None else tuple(assignments)
-    rendered = render_stubs(solutions=Path(solutions), assignments=chosen)
-    stubs = Path(stubs)
+    if (stubs is not None or snapshots) and solutions is None:
+        solutions = solutions_dir()
+    codes = []
+    if stubs is not None:
+        assert solutions is not None
+        codes.append(_stubs(Path(solutions), Path(stubs), chosen, check))
+    if snapshots:
+        assert solutions is not None
+        codes.append(public_snapshots.main(solutions=Path(solutions), assignments=chosen,
+                                           check=check))
+    if docs is not None:
+        codes.append(checks_table.main(path=Path(docs), assignments=chosen, check=check))
+    return max(codes, default=0)
+
+
+def _stubs(solutions: Path, stubs: Path, chosen: Sequence[Assignment], check: bool) -> int:
+    rendered = render_stubs(solutions=solutions, assignments=chosen)
     if check:
         return _report_stale(stubs, rendered)
     for relative, text in rendered.items():
-        if _write_if_changed(stubs / relative, text):
+        if write_if_changed(stubs / relative, text):
             print(f"wrote {stubs / relative}")
     return 0
 
@@ -73,46 +100,5 @@ def _report_stale(stubs: Path, rendered: dict[str, str]) -> int:
     print("These stub files are out of date:")
     print("\n".join(stale))
     print("Regenerate them (never edit them by hand) with:")
-    print(f"  torchgrade release --stubs {_display(stubs)}")
+    print(f"  torchgrade release --stubs {display(stubs)}")
     return 1
-
-
-def _display(path: Path) -> str:
-    """Shows ``path`` relative to the working directory when it lies below it.
-
-    The regenerate command is meant to be pasted, and in CI and in the
-    repository root that gives the short ``assignments``.
-    """
-    with contextlib.suppress(ValueError):
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
-    return str(path)
-
-
-def _write_if_changed(path: Path, text: str) -> bool:
-    """Writes ``text`` to ``path`` atomically unless it already holds it.
-
-    Unchanged files keep their modification time, so build tools and editors
-    see no spurious change; a temp file plus ``os.replace`` means a reader (or
-    an interrupted run) never sees half a stub.
-
-    Returns:
-        Whether the file was (re)written.
-    """
-    data = text.encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)  # mkstemp creates 0600; a stub is an ordinary file
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return True
