@@ -1,0 +1,79 @@
+"""Mistakes in 01_manual_autograd: hand gradients and the SGD step."""
+
+from __future__ import annotations
+
+from tests.catalogue import Mistake, Replace, Solution, fails
+
+A = "01_manual_autograd"
+
+UPDATE = """    with torch.no_grad():
+        w1 -= lr * w1.grad
+        w2 -= lr * w2.grad
+    w1.grad.zero_()
+    w2.grad.zero_()
+"""
+ZERO = "    w1.grad.zero_()\n    w2.grad.zero_()\n"
+
+MISTAKES = [
+    Mistake(
+        name="update_not_in_place", assignment=A,
+        edits=(Replace("        w1 -= lr * w1.grad\n        w2 -= lr * w2.grad\n",
+                       "        w1 = w1 - lr * w1.grad\n        w2 = w2 - lr * w2.grad\n"),),
+        # The new w1 is no leaf: its .grad is None, so zeroing it raises in every call.
+        fails=fails(A, "sgd_step_in_place", "sgd_step_returns_loss",
+                    "sgd_step_zeroes_gradients", "train"),
+        feedback="makes a new tensor"),
+    Mistake(
+        name="weights_lose_requires_grad", assignment=A,
+        edits=(Replace(ZERO, "    w1.grad = None\n    w2.grad = None\n"
+                             "    w1.requires_grad_(False)\n    w2.requires_grad_(False)\n"),),
+        fails=fails(A, "sgd_step_in_place", "sgd_step_zeroes_gradients", "train"),
+        feedback="leaf tensor with requires_grad=True"),
+    Mistake(
+        name="gradients_never_zeroed", assignment=A,
+        edits=(Replace(ZERO, ""),),
+        fails=fails(A, "sgd_step_zeroes_gradients", "train"),
+        feedback="should be zero (or None)"),
+    Mistake(
+        name="loss_returned_as_tensor", assignment=A,
+        edits=(Replace("    return loss.item()", "    return loss"),),
+        fails=fails(A, "sgd_step_returns_loss", "train"),
+        feedback="should return a Python float"),
+    Mistake(
+        name="missing_relu_mask", assignment=A,
+        edits=(Replace("(grad_y_pred @ w2.T) * (h > 0)", "(grad_y_pred @ w2.T)"),),
+        fails=fails(A, "manual_gradients", "manual_gradients_without_autograd"),
+        feedback="without the ReLU mask"),
+    Mistake(
+        name="autograd_in_manual_gradients", assignment=A,
+        edits=(Solution("manual_gradients", """
+with torch.enable_grad():
+    a = w1.detach().requires_grad_()
+    b = w2.detach().requires_grad_()
+    loss = sse_loss(two_layer_forward(x, a, b), y)
+    grad_w1, grad_w2 = torch.autograd.grad(loss, [a, b])
+return grad_w1, grad_w2
+"""),),
+        fails=fails(A, "manual_gradients_without_autograd"),
+        feedback="without autograd"),
+    Mistake(
+        name="mean_instead_of_sum", assignment=A,
+        edits=(Replace("return (y_pred - y).pow(2).sum()", "return (y_pred - y).pow(2).mean()"),),
+        # sgd_step and train are graded with the reference forward and loss.
+        fails=fails(A, "sse_loss"),
+        feedback="not a mean"),
+]
+
+# Real mistakes that the checks do not catch yet (graded as strict xfails, so
+# that the day a check catches one, the test says to move it to MISTAKES).
+UNCAUGHT = [
+    # Without torch.no_grad(), the hand-derived gradients of weights that require
+    # grad carry an autograd graph, which the docstring rules out ("the results
+    # never carry a graph"); the values are right, so nothing fails.
+    Mistake(
+        name="gradients_carry_a_graph", assignment=A,
+        edits=(Replace("    with torch.no_grad():  # plain arithmetic: no graph is needed or "
+                       "wanted\n", "    if True:\n"),),
+        fails=fails(A, "manual_gradients"),
+        feedback="graph"),
+]

@@ -1,0 +1,83 @@
+"""Mistakes in 02_my_linear: registration, layout, bias, devices, initialisation."""
+
+from __future__ import annotations
+
+from tests.catalogue import Mistake, Replace, Solution, fails
+
+A = "02_my_linear"
+
+WEIGHT = """        self.weight = nn.Parameter(
+            torch.empty(out_features, in_features, device=device, dtype=dtype)
+        )
+"""
+
+MISTAKES = [
+    Mistake(
+        name="weight_plain_tensor", assignment=A,
+        edits=(Replace(WEIGHT, "        self.weight = torch.empty(out_features, in_features, "
+                               "device=device, dtype=dtype)\n"),),
+        fails=fails(A, "parameters_registered", "state_dict_interchangeable",
+                    "forward_and_gradients", "without_bias"),
+        feedback="is not an nn.Parameter"),
+    Mistake(
+        name="weight_in_out_layout", assignment=A,
+        edits=(Replace(WEIGHT, "        self.weight = nn.Parameter(\n            torch.empty("
+                               "in_features, out_features, device=device, dtype=dtype)\n"
+                               "        )\n"),
+               Replace("out = x @ self.weight.T\n", "out = x @ self.weight\n")),
+        fails=fails(A, "parameters_registered", "state_dict_interchangeable",
+                    "forward_and_gradients", "without_bias", "device_and_dtype"),
+        feedback="(out_features, in_features)"),
+    Mistake(
+        name="bias_false_ignored", assignment=A,
+        edits=(Replace("        if bias:\n", "        if True:\n"),),
+        fails=fails(A, "without_bias"),
+        feedback="self.bias should be None"),
+    Mistake(
+        name="device_ignored", assignment=A,
+        edits=(Replace("torch.empty(out_features, in_features, device=device, dtype=dtype)",
+                       "torch.empty(out_features, in_features, dtype=dtype)"),
+               Replace("torch.empty(out_features, device=device, dtype=dtype)",
+                       "torch.empty(out_features, dtype=dtype)")),
+        fails=fails(A, "device_and_dtype"),
+        feedback="expected device meta"),
+    Mistake(
+        name="dtype_ignored", assignment=A,
+        edits=(Replace("torch.empty(out_features, in_features, device=device, dtype=dtype)",
+                       "torch.empty(out_features, in_features, device=device)"),
+               Replace("torch.empty(out_features, device=device, dtype=dtype)",
+                       "torch.empty(out_features, device=device)")),
+        fails=fails(A, "device_and_dtype", "forward_and_gradients"),
+        feedback="dtype=dtype"),
+    Mistake(
+        name="parameters_recreated_in_forward", assignment=A,
+        edits=(Solution("forward", """
+bound = 1.0 / math.sqrt(self.in_features)
+self.weight = nn.Parameter(torch.empty_like(self.weight).uniform_(-bound, bound))
+out = x @ self.weight.T
+if self.bias is not None:
+    out = out + self.bias
+return out
+"""),),
+        fails=fails(A, "state_dict_interchangeable", "forward_and_gradients", "without_bias"),
+        feedback="MyLinear(x) for x of shape (2, 5, 6) does not match"),
+    Mistake(
+        name="normal_initialisation", assignment=A,
+        edits=(Replace("self.weight.uniform_(-bound, bound)", "self.weight.normal_(0, bound)"),),
+        fails=fails(A, "initialisation"),
+        feedback="Some weight values are outside"),
+]
+
+# Real mistakes that the checks do not catch yet (graded as strict xfails, so
+# that the day a check catches one, the test says to move it to MISTAKES).
+UNCAUGHT = [
+    # nn.Parameter(t).to("meta") returns a plain tensor: on a device, weight is no
+    # parameter at all (the docstring names this pitfall), yet device_and_dtype
+    # compares values only and parameters_registered runs without device=.
+    Mistake(
+        name="parameter_moved_after_creation", assignment=A,
+        edits=(Replace(WEIGHT, "        self.weight = nn.Parameter(torch.empty(out_features, "
+                               "in_features, dtype=dtype)).to(device)\n"),),
+        fails=fails(A, "device_and_dtype"),
+        feedback="nn.Parameter"),
+]
