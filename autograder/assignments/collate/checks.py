@@ -261,5 +261,10 @@ def test_make_loader_picklable(submission, rng, device):
                f"{what} could not be pickled ({error}), so the loader fails with "
                "num_workers > 0 under the 'spawn' start method (the default on macOS and "
                "Windows), which sends it to each worker process by pickle.", hint)
+    batches = -(-len(inputs["seqs"]) // inputs["batch_size"])
+    expect(field(got, "batch_count", what="the loader's length") == batches,
+           f"make_loader over {len(inputs['seqs'])} items with batch_size="
+           f"{inputs['batch_size']} should give {batches} batches, but the loader has "
+           f"{got['batch_count']}.", "build the DataLoader over the dataset you were given.")
     expect(field(got, "same_batches", what="the unpickled loader") is True,
            "After pickling and unpickling, the loader gives different batches.", hint)

@@ -117,7 +117,8 @@ def loader_pickle(mod: Any, seqs: list[list[int]], labels: list[int], batch_size
                   pad_value: int, device: str) -> dict[str, Any]:
     """Whether the loader and its collate_fn survive pickle, as spawn workers need."""
     loader = mod.make_loader(_items(seqs, labels, device), batch_size, pad_value=pad_value)
-    result = {"collate_error": "", "loader_error": "", "same_batches": False}
+    result = {"collate_error": "", "loader_error": "", "same_batches": False,
+              "batch_count": len(loader)}
     try:
         pickle.loads(pickle.dumps(loader.collate_fn))
     except Exception as error:  # noqa: BLE001 - explained to the student by the judge

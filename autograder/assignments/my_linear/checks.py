@@ -99,6 +99,12 @@ def test_device_and_dtype(submission, reference):
     args = {"device": "meta", "dtype": "float64"}
     got = submission.run(scenarios.on_device, **args)
     want = reference.run(scenarios.on_device, **args)
+    expect(field(got, "registered", what="the parameters") == want["registered"],
+           f"With device='meta', the registered parameters are {got['registered']}, not "
+           f"{want['registered']}.",
+           "nn.Parameter(t).to(device) returns a plain tensor, not a parameter: create the "
+           "tensor on the device first, torch.empty(..., device=device, dtype=dtype), then "
+           "wrap it in nn.Parameter.")
     for key in ("weight", "bias", "out"):
         assert_close(field(got, key, what=f"the {key}"), want[key],
                      what=f"The {key} of MyLinear(5, 3, device='meta', dtype=torch.float64)",

@@ -62,4 +62,5 @@ def on_device(mod: Any, device: str, dtype: str) -> dict[str, Any]:
     kind = getattr(torch, dtype)
     layer = mod.MyLinear(5, 3, device=device, dtype=kind)
     out = layer(torch.zeros(2, 5, device=device, dtype=kind))
-    return {"weight": layer.weight.detach(), "bias": layer.bias.detach(), "out": out.detach()}
+    return {"weight": layer.weight.detach(), "bias": layer.bias.detach(), "out": out.detach(),
+            "registered": sorted(name for name, _ in layer.named_parameters())}

@@ -17,7 +17,7 @@ MISTAKES = [
         edits=(Replace(WEIGHT, "        self.weight = torch.empty(out_features, in_features, "
                                "device=device, dtype=dtype)\n"),),
         fails=fails(A, "parameters_registered", "state_dict_interchangeable",
-                    "forward_and_gradients", "without_bias"),
+                    "forward_and_gradients", "without_bias", "device_and_dtype"),
         feedback="is not an nn.Parameter"),
     Mistake(
         name="weight_in_out_layout", assignment=A,
@@ -66,18 +66,12 @@ return out
         edits=(Replace("self.weight.uniform_(-bound, bound)", "self.weight.normal_(0, bound)"),),
         fails=fails(A, "initialisation"),
         feedback="Some weight values are outside"),
-]
-
-# Real mistakes that the checks do not catch yet (graded as strict xfails, so
-# that the day a check catches one, the test says to move it to MISTAKES).
-UNCAUGHT = [
-    # nn.Parameter(t).to("meta") returns a plain tensor: on a device, weight is no
-    # parameter at all (the docstring names this pitfall), yet device_and_dtype
-    # compares values only and parameters_registered runs without device=.
+    # nn.Parameter(t).to("meta") returns a plain tensor, so weight is no parameter.
     Mistake(
         name="parameter_moved_after_creation", assignment=A,
         edits=(Replace(WEIGHT, "        self.weight = nn.Parameter(torch.empty(out_features, "
                                "in_features, dtype=dtype)).to(device)\n"),),
         fails=fails(A, "device_and_dtype"),
-        feedback="nn.Parameter"),
+        feedback="returns a plain tensor"),
 ]
+
