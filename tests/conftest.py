@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 from autograder.judge.declare import MARKER_HELP
+from autograder.judge.reference import Solutions
+from autograder.judge.session import GradingOptions, grade_batch
 from autograder.registry import Assignment, discover
+from autograder.results import SubmissionResult
+from autograder.sandbox.client import Limits
+from autograder.submission import open_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -68,3 +74,20 @@ def replace(old: str, new: str) -> Callable[[str], str]:
         return text.replace(old, new)
 
     return edit
+
+
+def grade_folders(folders: Mapping[str, Path], work: Path, *, seed: int, limits: Limits
+                  ) -> tuple[dict[str, SubmissionResult], float]:
+    """Grades the submission folders as one batch against the reference solutions.
+
+    Returns:
+        The results by label, and the seconds the batch took.
+    """
+    assignments = discover()
+    work.mkdir(exist_ok=True)
+    submissions = [open_submission(path, assignments=assignments, workdir=work)
+                   for path in folders.values()]
+    start = time.monotonic()
+    results = grade_batch(submissions, assignments=assignments, options=GradingOptions(
+        reference=Solutions(SOLUTIONS), seed=seed, limits=limits))
+    return dict(zip(folders, results, strict=True)), time.monotonic() - start

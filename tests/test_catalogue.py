@@ -10,18 +10,14 @@ submission of zeros of the right shapes and the stubs of the student release.
 from __future__ import annotations
 
 import importlib
-import time
 from pathlib import Path
 
 import pytest
 
-from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, grade_batch
 from autograder.results import AssignmentResult, SubmissionResult
 from autograder.sandbox.client import Limits
-from autograder.submission import open_submission
 from tests.catalogue import ASSIGNMENTS, Alternative, Mistake, apply
-from tests.conftest import SOLUTIONS, STUBS, make_submission
+from tests.conftest import STUBS, grade_folders, make_submission
 
 SEED = 2024
 LIMITS = Limits(call_seconds=10.0, load_seconds=10.0, after_timeout_seconds=0.5)
@@ -55,7 +51,7 @@ def _edit(variant: Mistake | Alternative):
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory, assignments) -> dict[str, SubmissionResult]:
+def batch(tmp_path_factory) -> dict[str, SubmissionResult]:
     """Grades every variant, the zeros and the stubs in one batch; results by label."""
     root = tmp_path_factory.mktemp("catalogue")
     folders: dict[str, Path] = {"zeros": ZEROS, "stubs": STUBS}
@@ -63,17 +59,9 @@ def batch(tmp_path_factory, assignments) -> dict[str, SubmissionResult]:
         label = _label(variant)
         assert label not in folders, f"two variants are called {label}"
         folders[label] = make_submission(root / f"v{i:03d}", {variant.assignment: _edit(variant)})
-    work = root / "work"
-    work.mkdir()
-    submissions = [open_submission(path, assignments=assignments, workdir=work)
-                   for path in folders.values()]
-    start = time.monotonic()
-    results = grade_batch(submissions, assignments=assignments,
-                          options=GradingOptions(reference=Solutions(SOLUTIONS), seed=SEED,
-                                                 limits=LIMITS))
-    print(f"graded {len(results)} submissions in {time.monotonic() - start:.1f} s")
-    return dict(zip(folders, results, strict=True))
-
+    results, elapsed = grade_folders(folders, root / "work", seed=SEED, limits=LIMITS)
+    print(f"graded {len(results)} submissions in {elapsed:.1f} s")
+    return results
 
 def _by_name(result: SubmissionResult) -> dict[str, AssignmentResult]:
     return {a.name: a for a in result.assignments}

@@ -12,12 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, grade_batch
 from autograder.results import SubmissionResult
 from autograder.sandbox.client import Limits
-from autograder.submission import open_submission
-from tests.conftest import SOLUTIONS, STUBS, make_submission, prepend
+from tests.conftest import SOLUTIONS, STUBS, grade_folders, make_submission, prepend
 
 LIMITS = Limits(call_seconds=3.0, load_seconds=3.0, after_timeout_seconds=0.5)
 
@@ -57,7 +54,7 @@ def appended(code):
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory, assignments):
+def batch(tmp_path_factory):
     """Grades all submissions of this module in one batch; returns results by label."""
     root = tmp_path_factory.mktemp("batch")
     ticks = root / "ticks.txt"
@@ -81,16 +78,8 @@ def batch(tmp_path_factory, assignments):
             "03_custom_dataset": appended(DAEMON.format(path=ticks))}),
         "partial": make_submission(root / "partial", drop=("02_my_linear", "04_collate")),
     }
-    work = root / "work"
-    work.mkdir()
-    submissions = [open_submission(path, assignments=assignments, workdir=work)
-                   for path in folders.values()]
-    start = time.monotonic()
-    results = grade_batch(submissions, assignments=assignments,
-                          options=GradingOptions(reference=Solutions(SOLUTIONS), seed=12345,
-                                                limits=LIMITS))
-    elapsed = time.monotonic() - start
-    return {"results": dict(zip(folders, results, strict=True)), "elapsed": elapsed,
+    results, elapsed = grade_folders(folders, root / "work", seed=12345, limits=LIMITS)
+    return {"results": results, "elapsed": elapsed,
             "ticks": ticks}
 
 

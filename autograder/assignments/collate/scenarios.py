@@ -13,24 +13,14 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
+from autograder.sandbox.generic import same
+
 
 def _items(seqs: list[list[int]], labels: list[int], device: str) -> list[dict[str, Any]]:
     """Dataset items as TextClassificationDataset returns them."""
     return [{"input_ids": torch.tensor(seq, dtype=torch.long, device=device),
              "label": torch.tensor(label, dtype=torch.long, device=device)}
             for seq, label in zip(seqs, labels, strict=True)]
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Exact equality of batches (tensors, lists, tuples, dicts of them)."""
-    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
-                and a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b))
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 def _error(error: Exception) -> str:
@@ -45,7 +35,7 @@ def collate(mod: Any, seqs: list[list[int]], labels: list[int], pad_value: int |
     out = (mod.pad_collate(items) if pad_value is None
            else mod.pad_collate(items, pad_value=pad_value))
     return {"out": out, "is_dict": isinstance(out, dict),
-            "items_unchanged": _same(items, copies)}
+            "items_unchanged": same(items, copies)}
 
 
 def collate_on_device(mod: Any, seqs: list[list[int]], labels: list[int], pad_value: int,
@@ -128,7 +118,7 @@ def loader_pickle(mod: Any, seqs: list[list[int]], labels: list[int], batch_size
     except Exception as error:  # noqa: BLE001 - explained to the student by the judge
         result["loader_error"] = _error(error)
     else:
-        result["same_batches"] = _same(*(_epoch(each) for each in (loader, clone)))
+        result["same_batches"] = same(*(_epoch(each) for each in (loader, clone)))
     return result
 
 

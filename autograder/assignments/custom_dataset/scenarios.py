@@ -12,17 +12,7 @@ from typing import Any
 
 import torch
 
-
-def _same(a: Any, b: Any) -> bool:
-    """Exact equality of two items (tensors, tuples, lists, dicts of them)."""
-    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
-                and a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b))
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return bool(a == b)
+from autograder.sandbox.generic import same
 
 
 def _get(dataset: Any, index: int) -> tuple[Any, str]:
@@ -42,7 +32,7 @@ def _indexing(dataset: Any, size: int) -> dict[str, Any]:
         item, outcome = _get(dataset, index)
         if outcome == "returned":
             twin, _ = _get(dataset, index + size)
-            outcome = "same" if _same(item, twin) else "different"
+            outcome = "same" if same(item, twin) else "different"
         negative[str(index)] = outcome
     out_of_range = {str(i): _get(dataset, i)[1] for i in (size, size + 3, -size - 1)}
     return {"length": len(dataset), "negative": negative, "out_of_range": out_of_range}
@@ -78,7 +68,7 @@ def regression_generator(mod: Any, num_samples: int, seed: int, global_seed: int
     second = mod.RegressionDataset(num_samples, seed=seed)
     return {
         "global_untouched": global_untouched,
-        "reproducible": all(_same(first[i], second[i]) for i in range(num_samples)),
+        "reproducible": all(same(first[i], second[i]) for i in range(num_samples)),
     }
 
 
