@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from autograder.judge.reference import Reference
 from autograder.registry import Assignment
 from autograder.sandbox.client import Budget, Limits, Sandbox, Zygote
@@ -150,7 +152,8 @@ def _memo_key(scenario: Callable[..., Any], args: dict[str, Any]) -> str:
     digest = hashlib.sha256(f"{scenario.__module__}:{scenario.__qualname__}".encode())
     digest.update(json.dumps(tree, sort_keys=True).encode())
     for name in sorted(tensors):
-        digest.update(name.encode() + tensors[name].numpy().tobytes())
+        raw = tensors[name].reshape(-1).view(torch.uint8)  # any dtype, bfloat16 too
+        digest.update(name.encode() + raw.numpy().tobytes())
     return digest.hexdigest()
 
 
