@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder import registry
-from autograder.judge.reference import GraderError, Snapshots
+from autograder.judge.reference import Snapshots
 from autograder.judge.session import GradingOptions, InternalError, grade_batch
 from autograder.judge.snapshots import PUBLIC_SEED
 from autograder.report import render_feedback
@@ -47,17 +47,9 @@ def main(*, path: Path, names: Sequence[str] = (), snapshots: Path | None = None
         try:
             [result] = grade_batch([opened], assignments=opened.assignments, options=options)
         except InternalError as error:
-            print(f"torchgrade: the grader failed, so nothing was graded: {_reason(error)}",
+            print(f"torchgrade: the grader failed, so nothing was graded: {error.reason}",
                   file=sys.stderr)
             return EXIT_INTERNAL
     print(render_feedback(result), file=out)
     return 0
 
-
-def _reason(error: InternalError) -> str:
-    """The grader's own message (e.g. stale snapshots) without the traceback around it."""
-    marker = f"{GraderError.__name__}: "
-    text = str(error)
-    if marker not in text:
-        return "\n" + text
-    return text.rpartition(marker)[2].split("\n\n")[0].strip()

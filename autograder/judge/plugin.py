@@ -127,14 +127,14 @@ class GradingPlugin:
             return Outcome(error.status, error.feedback)
         detail = "".join(traceback.format_exception(error))
         if isinstance(error, GraderError):
-            self.runtime.internal_errors.append(detail)
+            self.runtime.internal_errors.append((str(error), detail))
             return Outcome("error", "The grader could not run this check (its reference "
                            "failed); this is not your fault, tell your instructor.", detail)
         if isinstance(error, AssertionError):
             return Outcome("failed", str(error).split("\n")[0] or "The check failed.", detail)
         if isinstance(error, pytest.skip.Exception):
             return Outcome("error", "This check was skipped, so it earns no points.", detail)
-        self.runtime.internal_errors.append(detail)
+        self.runtime.internal_errors.append((f"{type(error).__name__}: {error}", detail))
         return Outcome("error", "The grader hit an internal problem in this check; this is "
                        "not your fault, tell your instructor.", detail)
 

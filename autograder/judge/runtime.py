@@ -86,7 +86,7 @@ class Runtime:
     limits: Limits = field(default_factory=Limits)
     submission_seconds: float = 300.0
     load_failures: dict[tuple[int, str], SandboxFailure] = field(default_factory=dict)
-    internal_errors: list[str] = field(default_factory=list)
+    internal_errors: list[tuple[str, str]] = field(default_factory=list)
     _sandboxes: dict[tuple[int, str], Sandbox] = field(default_factory=dict)
     _timed_out: set[tuple[int, str]] = field(default_factory=set)
     _budgets: dict[int, Budget] = field(default_factory=dict)

@@ -32,7 +32,17 @@ from autograder.submission import Submission
 
 
 class InternalError(Exception):
-    """The grader itself failed (exit code 3); carries the details."""
+    """The grader itself failed (exit code 3).
+
+    Attributes:
+        reason: One line for the user (e.g. stale snapshots and how to fix them).
+        detail: The traceback or log, for maintainers; ``str()`` gives both.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}\n{detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -91,8 +101,9 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
             finally:
                 runtime.close()
         if runtime.internal_errors:
-            first, more = runtime.internal_errors[0], len(runtime.internal_errors) - 1
-            raise InternalError(first + (f"\n(and {more} more internal errors)" if more else ""))
+            (reason, detail), more = runtime.internal_errors[0], len(runtime.internal_errors) - 1
+            raise InternalError(reason, detail + (f"\n(and {more} more internal errors)"
+                                                  if more else ""))
         return [_submission_result(i, s, plugin, targets, zygote.isolation, options.seed)
                 for i, s in enumerate(submissions)]
 
@@ -132,8 +143,8 @@ def _run_pytest(plugin: GradingPlugin, assignments: Sequence[Assignment], work: 
     with redirect_stdout(log):
         code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise InternalError(f"the checks could not run (pytest exit {int(code)}):\n"
-                            f"{log.getvalue()}")
+        raise InternalError(f"the checks could not run (pytest exit {int(code)})",
+                            log.getvalue())
 
 
 def _submission_result(index: int, submission: Submission, plugin: GradingPlugin,
