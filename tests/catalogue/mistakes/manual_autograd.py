@@ -6,12 +6,6 @@ from tests.catalogue import Mistake, Replace, Solution, fails
 
 A = "01_manual_autograd"
 
-UPDATE = """    with torch.no_grad():
-        w1 -= lr * w1.grad
-        w2 -= lr * w2.grad
-    w1.grad.zero_()
-    w2.grad.zero_()
-"""
 ZERO = "    w1.grad.zero_()\n    w2.grad.zero_()\n"
 
 MISTAKES = [
