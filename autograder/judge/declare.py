@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import pytest
 
 MARKER = "torchgrade"
-MARKER_HELP = (f"{MARKER}(points, visibility='public', name=None): grading metadata of a "
-               "torchgrade check")
+MARKER_HELP = (f"{MARKER}(points, visibility='public', name=None, part=None): grading "
+               "metadata of a torchgrade check")
 VISIBILITIES = ("public", "hidden")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +35,9 @@ class CheckSpec:
         assignment: The assignment's name.
         points: Points for passing.
         visibility: ``public`` (students see feedback) or ``hidden``.
+        part: The top-level function or class of the student's module that the
+            check is about (notebooks put its test cell after that part's
+            solution cell); None for a check of the whole module.
     """
 
     id: str
@@ -42,22 +45,30 @@ class CheckSpec:
     assignment: str
     points: float
     visibility: str
+    part: str | None = None
 
 
-def check(*, points: float, visibility: str = "public", name: str | None = None
-          ) -> Callable[[F], F]:
-    """Declares a test function as a graded check worth ``points``."""
+def check(*, points: float, visibility: str = "public", name: str | None = None,
+          part: str | None = None) -> Callable[[F], F]:
+    """Declares a test function as a graded check worth ``points``.
+
+    ``part`` names the function or class of the student's module the check is
+    about, e.g. ``part="sgd_step"``.
+    """
     if points <= 0:
         raise ValueError("a check must be worth more than 0 points")
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}")
-    return getattr(pytest.mark, MARKER)(points=points, visibility=visibility, name=name)
+    if part is not None and not part.isidentifier():
+        raise ValueError(f"part {part!r} must name a function or class")
+    return getattr(pytest.mark, MARKER)(points=points, visibility=visibility, name=name,
+                                        part=part)
 
 
 def parse_spec(function: Callable[..., Any], marker: pytest.Mark, assignment: str
                ) -> CheckSpec:
     """Builds the spec of ``function`` from its marker."""
-    if marker.args or set(marker.kwargs) - {"points", "visibility", "name"}:
+    if marker.args or set(marker.kwargs) - {"points", "visibility", "name", "part"}:
         raise pytest.UsageError(f"{function.__name__}: use @check(points=..., ...)")
     doc = (function.__doc__ or "").strip().splitlines()
     short = function.__name__.removeprefix("test_")
@@ -67,4 +78,5 @@ def parse_spec(function: Callable[..., Any], marker: pytest.Mark, assignment: st
         assignment=assignment,
         points=float(marker.kwargs["points"]),
         visibility=marker.kwargs.get("visibility", "public"),
+        part=marker.kwargs.get("part"),
     )

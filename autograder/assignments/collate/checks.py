@@ -73,7 +73,7 @@ def _expect_batch_order(got: Any, want: torch.Tensor, call: str) -> None:
            "keep the batch order; do not sort the items (e.g. by length).")
 
 
-@check(points=4)
+@check(points=4, part="pad_collate")
 def test_input_ids(submission, reference, rng, device):
     """pad_collate: input_ids are right-padded with pad_value into a (B, T_max) LongTensor."""
     for pad in (-1, None):
@@ -86,7 +86,7 @@ def test_input_ids(submission, reference, rng, device):
                      hint=PAD_HINT + (" The default pad_value is 0." if pad is None else ""))
 
 
-@check(points=3)
+@check(points=3, part="pad_collate")
 def test_attention_mask(submission, reference, rng, device):
     """pad_collate: attention_mask is a BoolTensor, True exactly on real tokens."""
     inputs = {**_batch(rng, token=7), "pad_value": 7, "device": str(device)}
@@ -96,7 +96,7 @@ def test_attention_mask(submission, reference, rng, device):
                  hint=MASK_HINT)
 
 
-@check(points=3)
+@check(points=3, part="pad_collate")
 def test_lengths_and_labels(submission, reference, rng, device):
     """pad_collate: lengths and labels are LongTensors of shape (B,) in batch order."""
     inputs = {**_batch(rng), "pad_value": -1, "device": str(device)}
@@ -112,7 +112,7 @@ def test_lengths_and_labels(submission, reference, rng, device):
                       "for item in batch]) has shape (B,).")
 
 
-@check(points=2)
+@check(points=2, part="pad_collate")
 def test_all_empty_batch(submission, reference, rng, device):
     """pad_collate: a batch of only empty sequences gives (B, 0) tensors."""
     regular = {**_batch(rng), "pad_value": 5, "device": str(device)}
@@ -136,7 +136,7 @@ def test_all_empty_batch(submission, reference, rng, device):
                          hint=hint)
 
 
-@check(points=1)
+@check(points=1, part="pad_collate")
 def test_items_unchanged(submission, rng, device):
     """pad_collate: the items of the batch are not modified."""
     inputs = {**_batch(rng, token=3), "pad_value": 3, "device": str(device)}
@@ -147,7 +147,7 @@ def test_items_unchanged(submission, rng, device):
            "entries of the item dicts.")
 
 
-@check(points=2)
+@check(points=2, part="pad_collate")
 def test_meta_device(submission, reference, rng):
     """pad_collate: the outputs are on the device of the items (tested on 'meta')."""
     inputs = {**_batch(rng, token=7), "pad_value": 7, "device": "meta"}
@@ -196,7 +196,7 @@ def _check_batches(epoch: dict[str, Any], call: str) -> None:
                          what=f"In {call}, batch {b}[{key!r}]", hint=hint)
 
 
-@check(points=2)
+@check(points=2, part="make_loader")
 def test_make_loader_batches(submission, reference, rng, device):
     """make_loader: batches are pad_collate of the items in order, with pad_value honoured."""
     data = _batch(rng, size=7)
@@ -214,7 +214,7 @@ def test_make_loader_batches(submission, reference, rng, device):
         _check_batches(got[0], call)
 
 
-@check(points=1)
+@check(points=1, part="make_loader")
 def test_make_loader_shuffle(submission, rng, seed, device):
     """make_loader: shuffle=True reshuffles every epoch, in an order set by the generator."""
     data = _batch(rng, size=10)
@@ -247,7 +247,7 @@ def test_make_loader_shuffle(submission, rng, seed, device):
            "let the DataLoader shuffle (shuffle=True) rather than permuting the data once.")
 
 
-@check(points=2)
+@check(points=2, part="make_loader")
 def test_make_loader_picklable(submission, rng, device):
     """make_loader: the loader and its collate_fn can be pickled (num_workers > 0 with spawn)."""
     inputs = {**_batch(rng, size=7), "batch_size": 3, "pad_value": 7, "device": str(device)}

@@ -53,7 +53,7 @@ def _check_indexing(got: dict[str, Any], size: int, kind: str) -> None:
                RANGE_HINT + " IndexError is how `for item in dataset` knows where to stop.")
 
 
-@check(points=2)
+@check(points=2, part="RegressionDataset")
 def test_regression_items(submission):
     """RegressionDataset: len() and items (x, y), each a float32 tensor of shape (1,)."""
     got = submission.run(scenarios.regression_items, num_samples=7, slope=None,
@@ -74,7 +74,7 @@ def test_regression_items(submission):
                    "x[i] has shape (1,).")
 
 
-@check(points=3)
+@check(points=3, part="RegressionDataset")
 def test_regression_values(submission, reference, rng, seed):
     """RegressionDataset: x and y match the reference for default and other arguments."""
     cases = [({"slope": None, "intercept": None, "noise_std": None, "seed": None},
@@ -100,7 +100,7 @@ def test_regression_values(submission, reference, rng, seed):
                               "then y = slope * x + intercept + noise_std * noise.")
 
 
-@check(points=1)
+@check(points=1, part="RegressionDataset")
 def test_regression_private_generator(submission, seed):
     """RegressionDataset: the same seed gives the same data and the global RNG is left alone."""
     got = submission.run(scenarios.regression_generator, num_samples=5,
@@ -115,7 +115,7 @@ def test_regression_private_generator(submission, seed):
            "draw every random number from torch.Generator().manual_seed(seed).")
 
 
-@check(points=3)
+@check(points=3, part="RegressionDataset")
 def test_regression_indexing(submission, seed):
     """RegressionDataset: negative indices, IndexError out of range, num_samples=0."""
     got = submission.run(scenarios.regression_indexing, num_samples=6, seed=1 + seed % 10_000)
@@ -142,7 +142,7 @@ def _vocab_inputs(rng: torch.Generator) -> dict[str, Any]:
     return {"texts": texts, "labels": ["b", "a", "b", "c", "a"], "vocab": None}
 
 
-@check(points=3)
+@check(points=3, part="TextClassificationDataset")
 def test_text_vocab(submission, reference, rng):
     """TextClassificationDataset: the vocabulary is built in order of first appearance."""
     inputs = _vocab_inputs(rng)
@@ -173,7 +173,7 @@ def test_text_vocab(submission, reference, rng):
                "do not sort the tokens or use a set.")
 
 
-@check(points=2)
+@check(points=2, part="TextClassificationDataset")
 def test_text_given_vocab(submission, reference, rng):
     """TextClassificationDataset: a given vocab is used as is; unknown tokens map to 1."""
     w = _words(rng, 7)
@@ -206,7 +206,7 @@ def _class_inputs(rng: torch.Generator) -> list[dict[str, Any]]:
             {"texts": texts, "labels": [numbers[k] for k in pattern], "vocab": None}]
 
 
-@check(points=2)
+@check(points=2, part="TextClassificationDataset")
 def test_text_classes(submission, reference, rng):
     """TextClassificationDataset: classes are the sorted labels; a label's id is its index."""
     for inputs in _class_inputs(rng):
@@ -232,7 +232,7 @@ def _own_ids(vocab: Any, text: str) -> torch.Tensor | None:
     return torch.tensor([vocab.get(t, 1) for t in text.lower().split()], dtype=torch.long)
 
 
-@check(points=2)
+@check(points=2, part="TextClassificationDataset")
 def test_text_items(submission, reference, rng):
     """TextClassificationDataset: items hold a LongTensor (T,) and a 0-dim LongTensor label."""
     s = sorted(_words(rng, 6))
@@ -258,7 +258,7 @@ def test_text_items(submission, reference, rng):
                           "0-dim tensor, which batches stack to shape (B,).")
 
 
-@check(points=1)
+@check(points=1, part="TextClassificationDataset")
 def test_text_indexing(submission, rng):
     """TextClassificationDataset: len(), negative indices and IndexError out of range."""
     texts = [" ".join(_words(rng, k)) for k in (3, 1, 2, 4)]
@@ -266,7 +266,7 @@ def test_text_indexing(submission, rng):
     _check_indexing(got, 4, "TextClassificationDataset")
 
 
-@check(points=1)
+@check(points=1, part="TextClassificationDataset")
 def test_text_inputs_unchanged(submission, rng):
     """TextClassificationDataset: the texts, labels and a given vocab are not modified."""
     w = _words(rng, 5)

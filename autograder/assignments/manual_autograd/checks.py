@@ -54,7 +54,7 @@ def _both(submission: Any, reference: Any, scenario: Any, **args: Any) -> tuple[
     return submission.run(scenario, **args), reference.run(scenario, **args)
 
 
-@check(points=2)
+@check(points=2, part="two_layer_forward")
 def test_forward(submission, reference, rng, device):
     """two_layer_forward computes relu(x @ w1) @ w2 and keeps the dtype."""
     for dtype in (torch.float64, torch.float32):
@@ -67,7 +67,7 @@ def test_forward(submission, reference, rng, device):
                           "ReLU on the hidden layer only, and no dtype conversion.")
 
 
-@check(points=2)
+@check(points=2, part="sse_loss")
 def test_sse_loss(submission, reference, rng, device):
     """sse_loss is the 0-dim sum of squared errors."""
     args = {"y_pred": torch.randn(7, 3, generator=rng, dtype=torch.float64),
@@ -79,7 +79,7 @@ def test_sse_loss(submission, reference, rng, device):
                       "which is a 0-dim tensor; keep it a tensor (no .item()).")
 
 
-@check(points=2)
+@check(points=2, part="manual_gradients")
 def test_device_and_dtype(submission, reference, rng):
     """Forward, loss and gradients stay on the device of the inputs."""
     net = _network(rng)
@@ -119,7 +119,7 @@ def _unmasked_grad_w1(net: dict[str, Any]) -> torch.Tensor:
     return x.T @ (grad_y_pred @ w2.T)
 
 
-@check(points=3)
+@check(points=3, part="manual_gradients")
 def test_manual_gradients(submission, reference, rng, device):
     """manual_gradients matches the true gradients, ReLU mask included."""
     net = _network(rng)
@@ -128,7 +128,7 @@ def test_manual_gradients(submission, reference, rng, device):
     _check_gradients(got, want["grads"], net, "for float64 inputs")
 
 
-@check(points=2)
+@check(points=2, part="manual_gradients")
 def test_manual_gradients_without_autograd(submission, reference, rng, device):
     """manual_gradients uses no autograd and works under torch.no_grad()."""
     net = _network(rng)
@@ -146,7 +146,7 @@ def test_manual_gradients_without_autograd(submission, reference, rng, device):
         _check_gradients(got, want["grads"], net, setting)
 
 
-@check(points=3)
+@check(points=3, part="sgd_step")
 def test_sgd_step_in_place(submission, reference, rng, device):
     """sgd_step updates w1 and w2 in place; they stay leaves that require grad."""
     net = _network(rng)
@@ -169,7 +169,7 @@ def test_sgd_step_in_place(submission, reference, rng, device):
                           "of sse_loss(two_layer_forward(x, w1, w2), y).")
 
 
-@check(points=2)
+@check(points=2, part="sgd_step")
 def test_sgd_step_returns_loss(submission, reference, rng, device):
     """sgd_step returns the loss before the update as a Python float."""
     net = _network(rng)
@@ -184,7 +184,7 @@ def test_sgd_step_returns_loss(submission, reference, rng, device):
                       "(loss.item()), not one computed after it.")
 
 
-@check(points=2)
+@check(points=2, part="sgd_step")
 def test_sgd_step_zeroes_gradients(submission, reference, rng, device):
     """sgd_step zeroes the gradients, so a second step is right too."""
     net = _network(rng)
@@ -203,7 +203,7 @@ def test_sgd_step_zeroes_gradients(submission, reference, rng, device):
                      what=f"{name} after two calls of sgd_step", hint=ZERO_HINT)
 
 
-@check(points=2)
+@check(points=2, part="train")
 def test_train(submission, reference, rng, device):
     """train returns one float loss per iteration and leaves the trained weights."""
     net = _network(rng)

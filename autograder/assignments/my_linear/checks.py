@@ -10,7 +10,7 @@ from autograder.assignments.my_linear import scenarios
 from autograder.judge import assert_close, check, expect, field
 
 
-@check(points=3)
+@check(points=3, part="MyLinear")
 def test_parameters_registered(submission, reference):
     """weight and bias are registered nn.Parameters of the right shapes."""
     got = submission.run(scenarios.structure, in_features=7, out_features=4, bias=True)
@@ -23,7 +23,7 @@ def test_parameters_registered(submission, reference):
                  hint="weight has shape (out_features, in_features), bias (out_features,).")
 
 
-@check(points=3)
+@check(points=3, part="MyLinear")
 def test_state_dict_interchangeable(submission, reference, rng):
     """The state_dict loads from and into nn.Linear."""
     inputs = {"weight": torch.randn(4, 7, generator=rng), "bias": torch.randn(4, generator=rng),
@@ -37,7 +37,7 @@ def test_state_dict_interchangeable(submission, reference, rng):
                      hint="use the attribute names weight and bias, shaped like nn.Linear's.")
 
 
-@check(points=4)
+@check(points=4, part="MyLinear")
 def test_forward_and_gradients(submission, reference, rng):
     """MyLinear(x) and its gradients match nn.Linear for leading batch dimensions."""
     inputs = {"weight": torch.randn(3, 6, generator=rng, dtype=torch.float64),
@@ -55,7 +55,7 @@ def test_forward_and_gradients(submission, reference, rng):
                  what="The gradient with respect to x")
 
 
-@check(points=3)
+@check(points=3, part="MyLinear")
 def test_without_bias(submission, reference, rng):
     """bias=False: self.bias is None, no bias in state_dict, forward still right."""
     structure = {"in_features": 6, "out_features": 2, "bias": False}
@@ -73,7 +73,7 @@ def test_without_bias(submission, reference, rng):
                  what="MyLinear(x) with bias=False")
 
 
-@check(points=3)
+@check(points=3, part="MyLinear")
 def test_initialisation(submission, seed):
     """Weights and bias are drawn uniformly from (-1/sqrt(in), 1/sqrt(in))."""
     got = submission.run(scenarios.initial_values, in_features=64, out_features=48,
@@ -93,7 +93,7 @@ def test_initialisation(submission, seed):
                "every value must be drawn at random, none left at 0 or 1.")
 
 
-@check(points=4)
+@check(points=4, part="MyLinear")
 def test_device_and_dtype(submission, reference):
     """device= and dtype= create the parameters there directly."""
     args = {"device": "meta", "dtype": "float64"}

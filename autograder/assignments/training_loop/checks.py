@@ -41,7 +41,7 @@ def _expect_float(value: Any, function: str) -> None:
            "return a number, e.g. total / count where total adds up loss.item() values.")
 
 
-@check(points=2)
+@check(points=2, part="train_one_epoch")
 def test_train_loss_per_sample(submission, reference, rng, seed, device):
     """train_one_epoch returns the mean loss per sample as a float."""
     args = _epoch_args(rng, seed, device, optimizer="frozen")
@@ -53,7 +53,7 @@ def test_train_loss_per_sample(submission, reference, rng, seed, device):
                  "batches of 5, 5, 5, 5, 3)", hint=PER_SAMPLE)
 
 
-@check(points=2)
+@check(points=2, part="train_one_epoch")
 def test_train_parameters(submission, reference, rng, seed, device):
     """One epoch with SGD and momentum updates the parameters like the reference."""
     args = _epoch_args(rng, seed, device)
@@ -63,7 +63,7 @@ def test_train_parameters(submission, reference, rng, seed, device):
                  what="The parameters after one epoch", hint=ONE_STEP)
 
 
-@check(points=2)
+@check(points=2, part="train_one_epoch")
 def test_gradients_zeroed(submission, reference, rng, seed, device):
     """Every optimizer step uses the gradient of its own batch only."""
     args = _epoch_args(rng, seed, device)
@@ -82,7 +82,7 @@ def test_gradients_zeroed(submission, reference, rng, seed, device):
                      what=f"The gradients that optimizer.step() used for batch {i + 1}")
 
 
-@check(points=2)
+@check(points=2, part="train_one_epoch")
 def test_train_mode(submission, reference, rng, seed, device):
     """train_one_epoch puts the model in training mode (batch norm model left in eval)."""
     args = _epoch_args(rng, seed, device, kind="batchnorm", start_mode="eval",
@@ -111,7 +111,7 @@ def _evaluate_args(rng: torch.Generator, seed: int, device: torch.device, with_g
             "with_grads": with_grads, "device": str(device)}
 
 
-@check(points=2)
+@check(points=2, part="evaluate")
 def test_evaluate_loss(submission, reference, rng, seed, device):
     """evaluate runs in eval mode and returns the mean loss per sample as a float."""
     args = _evaluate_args(rng, seed, device, with_grads=False)
@@ -128,7 +128,7 @@ def test_evaluate_loss(submission, reference, rng, seed, device):
                  what="The loss evaluate returned (11 samples in batches of 4, 4, 3)")
 
 
-@check(points=2)
+@check(points=2, part="evaluate")
 def test_evaluate_changes_nothing(submission, rng, seed, device):
     """evaluate changes no parameter, no batch-norm statistic and no .grad."""
     for with_grads in (False, True):
@@ -147,7 +147,7 @@ def test_evaluate_changes_nothing(submission, rng, seed, device):
                "evaluate must not call loss.backward(), zero_grad() or touch .grad.")
 
 
-@check(points=1)
+@check(points=1, part="evaluate")
 def test_evaluate_no_grad(submission, rng, seed, device):
     """evaluate records no autograd graph (no_grad or inference_mode)."""
     got = submission.run(scenarios.evaluate, **_evaluate_args(rng, seed, device, False))
@@ -161,7 +161,7 @@ def test_evaluate_no_grad(submission, rng, seed, device):
            "compute the model outputs and the loss inside `with torch.no_grad():`.")
 
 
-@check(points=2)
+@check(points=2, part="fit")
 def test_fit_history(submission, reference, rng, seed, device):
     """fit returns one train and one validation loss per epoch."""
     inputs, targets = _data(rng, 23)
@@ -182,7 +182,7 @@ def test_fit_history(submission, reference, rng, seed, device):
                  what="The parameters after fit", hint="train exactly `epochs` epochs.")
 
 
-@check(points=1)
+@check(points=1, part="save_checkpoint")
 def test_checkpoint_file(submission, rng, seed, device):
     """save_checkpoint writes epoch, model_state and optimizer_state."""
     inputs, targets = _data(rng, 13)
@@ -206,7 +206,7 @@ def test_checkpoint_file(submission, rng, seed, device):
            "save optimizer.state_dict(): it holds Adam's moment estimates and step count.")
 
 
-@check(points=2)
+@check(points=2, part="load_checkpoint")
 def test_checkpoint_resume(submission, reference, rng, seed, device):
     """Training resumed from a checkpoint continues exactly like uninterrupted training."""
     inputs, targets = _data(rng, 23)
@@ -230,7 +230,7 @@ def test_checkpoint_resume(submission, reference, rng, seed, device):
                      what=f"{what} (compared with 3 epochs without interruption)")
 
 
-@check(points=2)
+@check(points=2, part="evaluate")
 def test_device(submission, rng, seed, device):
     """train_one_epoch and evaluate move inputs and targets to the given device."""
     inputs, targets = _data(rng, 13)
