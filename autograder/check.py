@@ -27,7 +27,7 @@ EXIT_INTERNAL = 3
 
 
 def main(*, path: Path, names: Sequence[str] = (), snapshots: Path | None = None,
-         out: TextIO = sys.stdout) -> int:
+         out: TextIO | None = None) -> int:
     """Grades the assignments ``names`` (all by default) of the folder ``path``.
 
     Args:
@@ -35,7 +35,7 @@ def main(*, path: Path, names: Sequence[str] = (), snapshots: Path | None = None
         names: Which assignments, by name, module or number.
         snapshots: Folder of recorded snapshots (``<name>/snapshots.json``);
             by default the ones shipped with the package.
-        out: Where the feedback is printed.
+        out: Where the feedback is printed (the current standard output by default).
 
     Returns:
         0 when graded; 3 when the grader failed (e.g. stale snapshots).

@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="exit 1 when the score is below PERCENT of the maximum")
     grade.add_argument("--details", action="store_true",
                        help="put instructor details (tracebacks) into the JSON")
+    grade.add_argument("--device", default="cpu", metavar="DEVICE",
+                       help="where scenarios run: cpu (default) or cuda, when present")
     grade.add_argument("--timeout", type=float, metavar="SECONDS",
                        help="time limit of one call into student code (default: 10)")
 
@@ -97,7 +99,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return grade.main(submission=args.submission, json_path=args.json_path,
                           assignment=args.assignment, seed=args.seed,
                           solutions=args.solutions, fail_under=args.fail_under,
-                          details=args.details, call_seconds=args.timeout)
+                          details=args.details, call_seconds=args.timeout,
+                          device=args.device)
     if args.command == "demo":
         from autograder import demo
 
@@ -123,13 +126,14 @@ def _list() -> int:
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
+    from autograder.judge.session import DeviceUnavailable
     from autograder.layout import LayoutError
     from autograder.release.snapshots import RecordingError
     from autograder.release.stubs import MarkerError
     from autograder.submission import SubmissionError
 
     return (KeyError, LayoutError, SubmissionError, MarkerError, RecordingError,
-            FileNotFoundError)
+            FileNotFoundError, DeviceUnavailable)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from autograder.submission import open_submission
 
 
 def main(*, examples: Path | None = None, seed: int | None = None, verbose: bool = False,
-         out: TextIO = sys.stdout) -> int:
+         out: TextIO | None = None) -> int:
     """Grades the reference, the stubs and the examples; prints the gradebook."""
     assignments = registry.discover()
     reference = solutions_dir()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from autograder import __version__, registry
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, InternalError, grade_batch
+from autograder.judge.session import GradingOptions, InternalError, grade_batch, grading_device
 from autograder.layout import solutions_dir
 from autograder.report import render_feedback
 from autograder.results import SubmissionResult, to_json, write_json
@@ -23,7 +24,8 @@ EXIT_GRADED, EXIT_UNDER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 def main(*, submission: Path, json_path: Path | None = None, assignment: str | None = None,
          seed: int | None = None, solutions: Path | None = None,
          fail_under: float | None = None, details: bool = False,
-         call_seconds: float | None = None, out: TextIO = sys.stdout) -> int:
+         call_seconds: float | None = None, device: str = "cpu",
+         out: TextIO | None = None) -> int:
     """Grades ``submission`` and returns the exit code of SPEC §3.
 
     Args:
@@ -35,11 +37,14 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
         fail_under: Exit 1 when the score is below this percentage.
         details: Put instructor details (tracebacks) in the JSON.
         call_seconds: Time limit of one call into student code.
-        out: Where the feedback is printed.
+        device: Where the scenarios run: ``cpu`` or ``cuda`` (when present).
+        out: Where the feedback is printed (the current standard output by default).
 
     Raises:
         UsageError: bad arguments or an unusable submission path (exit 2).
+        DeviceUnavailable: ``device`` is not one this machine can grade on.
     """
+    device = grading_device(device)
     chosen = registry.select([assignment] if assignment else None)
     reference = solutions_dir(solutions)
     seed = secrets.randbits(32) if seed is None else seed
@@ -47,12 +52,17 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
         opened = open_submission(Path(submission), assignments=chosen, workdir=Path(work),
                                  assignment=chosen[0] if assignment else None)
         limits = Limits() if call_seconds is None else Limits(call_seconds=call_seconds)
-        options = GradingOptions(reference=Solutions(reference), seed=seed, limits=limits)
+        if device != "cpu":
+            # CUDA reserves far more address space than it uses: RLIMIT_AS would
+            # make it fail to initialise, so the memory cap is off (and recorded so).
+            limits = replace(limits, memory_bytes=None)
+        options = GradingOptions(reference=Solutions(reference), seed=seed, limits=limits,
+                                 device=device)
         try:
             [result] = grade_batch([opened], assignments=opened.assignments, options=options)
         except InternalError as error:
             result = SubmissionResult(
-                submission=opened.label, assignments=(), seed=seed, status="error",
+                submission=opened.label, assignments=(), seed=seed, status="error", device=device,
                 message="The grader failed while grading this submission; no score was "
                         "given. Your instructor can see the details.", version=__version__)
             if json_path is not None:

@@ -25,7 +25,8 @@ def render_feedback(result: SubmissionResult, *, show_hidden: bool = False) -> s
         lines.append("")
         lines.extend(_assignment_lines(assignment, show_hidden))
     if result.seed is not None:
-        lines += ["", f"(inputs seeded with --seed {result.seed})"]
+        on = "" if result.device == "cpu" else f", scenarios run on {result.device}"
+        lines += ["", f"(inputs seeded with --seed {result.seed}{on})"]
     return "\n".join(lines)
 
 

@@ -64,6 +64,7 @@ class SubmissionResult:
     message: str = ""
     isolation: dict[str, Any] = field(default_factory=dict)
     version: str = ""
+    device: str = "cpu"
 
     @property
     def score(self) -> float:
@@ -79,7 +80,7 @@ def to_json(result: SubmissionResult, *, details: bool = False) -> dict[str, Any
     document: dict[str, Any] = {
         "schema": SCHEMA, "submission": result.submission,
         "score": result.score, "max_score": result.max_score, "status": result.status,
-        "seed": result.seed, "torchgrade_version": result.version,
+        "seed": result.seed, "device": result.device, "torchgrade_version": result.version,
         "isolation": dict(result.isolation),
         "assignments": [_assignment_json(a, details) for a in result.assignments],
     }

@@ -76,8 +76,8 @@ def replace(old: str, new: str) -> Callable[[str], str]:
     return edit
 
 
-def grade_folders(folders: Mapping[str, Path], work: Path, *, seed: int, limits: Limits
-                  ) -> tuple[dict[str, SubmissionResult], float]:
+def grade_folders(folders: Mapping[str, Path], work: Path, *, seed: int, limits: Limits,
+                  device: str = "cpu") -> tuple[dict[str, SubmissionResult], float]:
     """Grades the submission folders as one batch against the reference solutions.
 
     Returns:
@@ -89,5 +89,5 @@ def grade_folders(folders: Mapping[str, Path], work: Path, *, seed: int, limits:
                    for path in folders.values()]
     start = time.monotonic()
     results = grade_batch(submissions, assignments=assignments, options=GradingOptions(
-        reference=Solutions(SOLUTIONS), seed=seed, limits=limits))
+        reference=Solutions(SOLUTIONS), seed=seed, limits=limits, device=device))
     return dict(zip(folders, results, strict=True)), time.monotonic() - start

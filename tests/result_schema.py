@@ -19,7 +19,8 @@ def problems(document: Any) -> list[str]:
     found: list[str] = []
     if not isinstance(document, dict):
         return ["the document is not an object"]
-    _keys(document, TOP_KEYS, {"seed", "torchgrade_version", "isolation", "message", "detail"},
+    _keys(document, TOP_KEYS, {"seed", "device", "torchgrade_version", "isolation", "message",
+                                   "detail"},
           "result", found)
     if document.get("schema") != "torchgrade.result/1":
         found.append("schema is not torchgrade.result/1")

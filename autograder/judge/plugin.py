@@ -105,7 +105,8 @@ class GradingPlugin:
 
     @pytest.fixture
     def device(self) -> torch.device:
-        return torch.device("cpu")
+        """Where the session's scenarios run: ``cpu``, or ``cuda`` when asked for."""
+        return torch.device(self.runtime.device)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]

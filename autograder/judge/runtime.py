@@ -76,6 +76,7 @@ class Runtime:
         zygote: Forks the student sandboxes.
         reference: Where expected values come from.
         seed: The run's seed.
+        device: Where scenarios run (the ``device`` fixture of every check).
         memo: The reference's answers by assignment name, then memo key; pass
             a dict to collect them (recording snapshots).
     """
@@ -85,6 +86,7 @@ class Runtime:
     seed: int
     limits: Limits = field(default_factory=Limits)
     submission_seconds: float = 300.0
+    device: str = "cpu"
     load_failures: dict[tuple[int, str], SandboxFailure] = field(default_factory=dict)
     internal_errors: list[tuple[str, str]] = field(default_factory=list)
     _sandboxes: dict[tuple[int, str], Sandbox] = field(default_factory=dict)

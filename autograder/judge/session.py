@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from autograder import __version__
 from autograder.judge.declare import CheckSpec
@@ -29,6 +30,35 @@ from autograder.registry import Assignment
 from autograder.results import AssignmentResult, CheckResult, SubmissionResult
 from autograder.sandbox.client import Limits, Zygote
 from autograder.submission import Submission
+
+
+class DeviceUnavailable(Exception):
+    """The device asked for cannot run checks on this machine (a usage error)."""
+
+
+def grading_device(name: str) -> str:
+    """Validates the device checks run on: ``cpu``, or ``cuda``/``cuda:N`` when present.
+
+    Device-handling checks use the ``meta`` device and a recorded-moves stand-in
+    on any machine; this device is where every other scenario runs, so grading
+    on ``cuda`` also shows that the code really works on an accelerator.
+
+    Raises:
+        DeviceUnavailable: an unknown device, or CUDA asked for but absent.
+    """
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError) as error:
+        raise DeviceUnavailable(f"unknown device {name!r}; use 'cpu' or 'cuda'") from error
+    if device.type not in ("cpu", "cuda"):
+        raise DeviceUnavailable(f"checks run on 'cpu' or 'cuda', not {name!r}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise DeviceUnavailable("--device cuda: this machine has no usable CUDA device "
+                                "(torch.cuda.is_available() is False)")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise DeviceUnavailable(f"--device {name}: this machine has "
+                                f"{torch.cuda.device_count()} CUDA device(s)")
+    return str(device)
 
 
 class InternalError(Exception):
@@ -57,6 +87,8 @@ class GradingOptions:
         limits: Per-sandbox resource limits.
         submission_seconds: Wall-time budget of one submission, all calls together.
         network: Leave the network on in sandboxes (off where the OS allows).
+        device: Where the scenarios run (``cpu``, or ``cuda`` when present; see
+            :func:`grading_device`). Recorded in every result.
     """
 
     reference: ReferenceSource
@@ -64,6 +96,7 @@ class GradingOptions:
     limits: Limits = field(default_factory=Limits)
     submission_seconds: float = 300.0
     network: bool = False
+    device: str = "cpu"
 
 
 def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assignment],
@@ -94,7 +127,8 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
             reference = open_reference(options.reference, zygote=zygote, limits=options.limits)
             runtime = Runtime(zygote=zygote, reference=reference, seed=options.seed,
                               limits=options.limits, memo={} if answers is None else answers,
-                              submission_seconds=options.submission_seconds)
+                              submission_seconds=options.submission_seconds,
+                              device=options.device)
             plugin = GradingPlugin(runtime=runtime, targets=targets, assignments=graded)
             try:
                 _run_pytest(plugin, graded, work)
@@ -104,7 +138,10 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
             (reason, detail), more = runtime.internal_errors[0], len(runtime.internal_errors) - 1
             raise InternalError(reason, detail + (f"\n(and {more} more internal errors)"
                                                   if more else ""))
-        return [_submission_result(i, s, plugin, targets, zygote.isolation, options.seed)
+        isolation = dict(zygote.isolation)
+        if options.limits.memory_bytes is None:
+            isolation["memory_cap"] = False
+        return [_submission_result(i, s, plugin, targets, isolation, options)
                 for i, s in enumerate(submissions)]
 
 
@@ -149,7 +186,7 @@ def _run_pytest(plugin: GradingPlugin, assignments: Sequence[Assignment], work: 
 
 def _submission_result(index: int, submission: Submission, plugin: GradingPlugin,
                        targets: Sequence[Target], isolation: dict[str, object],
-                       seed: int) -> SubmissionResult:
+                       options: GradingOptions) -> SubmissionResult:
     assignments = []
     for target in (t for t in targets if t.submission == index):
         name = target.assignment.name
@@ -167,7 +204,8 @@ def _submission_result(index: int, submission: Submission, plugin: GradingPlugin
             name=name, status=status, checks=checks, max_score=target.assignment.points,
             message=message, detail=detail))
     return SubmissionResult(submission=submission.label, assignments=tuple(assignments),
-                            seed=seed, isolation=dict(isolation), version=__version__)
+                            seed=options.seed, isolation=dict(isolation), version=__version__,
+                            device=options.device)
 
 
 def _check_result(spec: CheckSpec, outcome: Outcome | None) -> CheckResult:
