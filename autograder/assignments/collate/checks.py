@@ -98,7 +98,7 @@ def test_attention_mask(submission, reference, rng, device):
 
 @check(points=3, part="pad_collate")
 def test_lengths_and_labels(submission, reference, rng, device):
-    """pad_collate: lengths and labels are LongTensors of shape (B,) in batch order."""
+    """pad_collate: lengths and labels are LongTensors of shape (B,) in batch order, B=1 too."""
     inputs = {**_batch(rng), "pad_value": -1, "device": str(device)}
     out, want, call = _collate(submission, reference, inputs)
     lengths = [len(s) for s in inputs["seqs"]]
@@ -110,6 +110,16 @@ def test_lengths_and_labels(submission, reference, rng, device):
                  what=f"{call}['labels'] for the labels {inputs['labels']}",
                  hint="stack the 0-dim labels in batch order: torch.stack([item['label'] "
                       "for item in batch]) has shape (B,).")
+    length = int(torch.randint(1, 6, (), generator=rng))
+    single = {"seqs": [torch.randint(2, 20, (length,), generator=rng).tolist()],
+              "labels": [int(torch.randint(0, 4, (), generator=rng))], "pad_value": -1,
+              "device": str(device)}
+    out, want, call = _collate(submission, reference, single)
+    for key in ("input_ids", "lengths", "labels"):
+        assert_close(field(out, key, what=key), want[key],
+                     what=f"{call}[{key!r}] for a batch of one item",
+                     hint="a batch of one is still a batch: input_ids has shape (1, T) and "
+                          "lengths and labels have shape (1,), so do not squeeze.")
 
 
 @check(points=2, part="pad_collate")

@@ -22,9 +22,11 @@ ZERO_HINT = ("backward() adds into .grad: after the update, zero the gradients w
              "w1.grad.zero_() and w2.grad.zero_() (or set them to None).")
 
 
-def _network(rng: torch.Generator, dtype: torch.dtype = torch.float64) -> dict[str, Any]:
+def _network(rng: torch.Generator, dtype: torch.dtype = torch.float64,
+             samples: int | None = None) -> dict[str, Any]:
     """Inputs where about half the pre-activations are negative and none is near 0."""
     n, d_in, hidden, d_out = SIZES
+    n = n if samples is None else samples
     for _ in range(100):
         x = torch.randn(n, d_in, generator=rng, dtype=dtype)
         w1 = torch.randn(d_in, hidden, generator=rng, dtype=dtype) / math.sqrt(d_in)
@@ -65,6 +67,14 @@ def test_forward(submission, reference, rng, device):
                      what=f"two_layer_forward(x, w1, w2) for {dtype} inputs",
                      hint="compute torch.relu(x @ w1) @ w2 with the inputs as they are: "
                           "ReLU on the hidden layer only, and no dtype conversion.")
+    net = _network(rng, samples=1)
+    got, want = _both(submission, reference, scenarios.forward, x=net["x"], w1=net["w1"],
+                      w2=net["w2"], device=str(device))
+    assert_close(field(got, "out", what="the output"), want["out"],
+                 what="two_layer_forward(x, w1, w2) for a batch of one sample, x of shape "
+                      f"{tuple(net['x'].shape)}",
+                 hint="a batch of one is still a batch: the output has shape (1, D_out), so "
+                      "do not squeeze any dimension away.")
 
 
 @check(points=2, part="sse_loss")

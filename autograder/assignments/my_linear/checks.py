@@ -40,19 +40,23 @@ def test_state_dict_interchangeable(submission, reference, rng):
 @check(points=4, part="MyLinear")
 def test_forward_and_gradients(submission, reference, rng):
     """MyLinear(x) and its gradients match nn.Linear for leading batch dimensions."""
-    inputs = {"weight": torch.randn(3, 6, generator=rng, dtype=torch.float64),
-              "bias": torch.randn(3, generator=rng, dtype=torch.float64),
-              "x": torch.randn(2, 5, 6, generator=rng, dtype=torch.float64)}
-    got = submission.run(scenarios.forward_backward, **inputs)
-    want = reference.run(scenarios.forward_backward, **inputs)
-    assert_close(field(got, "out", what="the output"), want["out"],
-                 what="MyLinear(x) for x of shape (2, 5, 6)",
-                 hint="compute x @ self.weight.T + self.bias; @ handles leading dimensions.")
-    assert_close(field(got, "grads", what="the gradients"), want["grads"],
-                 what="The parameter gradients",
-                 hint="use the registered parameters in forward, not copies of them.")
-    assert_close(field(got, "grad_x", what="the input gradient"), want["grad_x"],
-                 what="The gradient with respect to x")
+    weights = {"weight": torch.randn(3, 6, generator=rng, dtype=torch.float64),
+               "bias": torch.randn(3, generator=rng, dtype=torch.float64)}
+    # Two leading dimensions, a batch of one, and a single unbatched vector.
+    for shape in ((2, 5, 6), (1, 6), (6,)):
+        inputs = {**weights, "x": torch.randn(shape, generator=rng, dtype=torch.float64)}
+        got = submission.run(scenarios.forward_backward, **inputs)
+        want = reference.run(scenarios.forward_backward, **inputs)
+        where = f"for x of shape {shape}"
+        assert_close(field(got, "out", what="the output"), want["out"],
+                     what=f"MyLinear(x) {where}",
+                     hint="compute x @ self.weight.T + self.bias: @ handles any leading "
+                          "dimensions, none included, and the output keeps them (no squeeze).")
+        assert_close(field(got, "grads", what="the gradients"), want["grads"],
+                     what=f"The parameter gradients {where}",
+                     hint="use the registered parameters in forward, not copies of them.")
+        assert_close(field(got, "grad_x", what="the input gradient"), want["grad_x"],
+                     what=f"The gradient with respect to x {where}")
 
 
 @check(points=3, part="MyLinear")

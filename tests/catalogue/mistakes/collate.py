@@ -61,4 +61,9 @@ MISTAKES = [
                              '        input_ids[row] = item["input_ids"]\n'),),
         fails=fails(A, "items_unchanged"),
         feedback="modified the items"),
+    Mistake(
+        name="labels_squeezed", assignment=A,
+        edits=(Replace('        "labels": labels,\n', '        "labels": labels.squeeze(),\n'),),
+        fails=fails(A, "lengths_and_labels"),
+        feedback="for a batch of one item"),
 ]

@@ -56,6 +56,13 @@ return grad_w1, grad_w2
         # sgd_step and train are graded with the reference forward and loss.
         fails=fails(A, "sse_loss"),
         feedback="not a mean"),
+    # Harmless for a batch of seven samples; drops the batch dimension of one.
+    Mistake(
+        name="forward_squeezed", assignment=A,
+        edits=(Replace("    return torch.relu(x @ w1) @ w2\n",
+                       "    return (torch.relu(x @ w1) @ w2).squeeze()\n"),),
+        fails=fails(A, "forward"),
+        feedback="a batch of one is still a batch"),
 ]
 
 # Real mistakes that the checks do not catch yet (graded as strict xfails, so

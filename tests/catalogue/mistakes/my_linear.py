@@ -73,5 +73,10 @@ return out
                                "in_features, dtype=dtype)).to(device)\n"),),
         fails=fails(A, "device_and_dtype"),
         feedback="returns a plain tensor"),
+    Mistake(
+        name="output_squeezed", assignment=A,
+        edits=(Replace("        return out\n", "        return out.squeeze()\n"),),
+        fails=fails(A, "forward_and_gradients"),
+        feedback="for x of shape (1, 6)"),
 ]
 
