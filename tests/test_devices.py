@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from autograder.catalogue import Mistake, apply
 from autograder.cli import main
-from tests.catalogue import Mistake, apply
 from tests.conftest import SOLUTIONS, grade_folders, make_submission
 from tests.test_catalogue import DEVICE_CASES, LIMITS, MISTAKES
 
@@ -47,8 +47,7 @@ def test_cpu_is_the_default_and_is_recorded(tmp_path: Path) -> None:
 @needs_cuda
 def test_checks_run_on_cuda(tmp_path: Path) -> None:
     """The reference scores full marks on CUDA; the device mistakes still lose their points."""
-    cases: dict[str, Mistake] = {f"{m.assignment}:{m.name}": m for m in MISTAKES
-                                 if f"{m.assignment}:{m.name}" in DEVICE_CASES}
+    cases: dict[str, Mistake] = {m.label: m for m in MISTAKES if m.label in DEVICE_CASES}
     folders = {"reference": SOLUTIONS}
     for i, (label, mistake) in enumerate(cases.items()):
         folders[label] = make_submission(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.catalogue import Alternative, Replace, Solution
+from autograder.catalogue import Alternative, Replace, Solution
 
 A = "01_manual_autograd"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.catalogue import Alternative, Solution
+from autograder.catalogue import Alternative, Solution
 
 A = "02_my_linear"
 

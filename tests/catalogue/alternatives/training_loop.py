@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.catalogue import Alternative, Replace
+from autograder.catalogue import Alternative, Replace
 
 A = "05_training_loop"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.catalogue import Mistake, Replace, Solution, fails
+from autograder.catalogue import Mistake, Replace, Solution, fails
 
 A = "02_my_linear"
 

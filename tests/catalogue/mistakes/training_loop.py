@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.catalogue import Mistake, Replace, fails
+from autograder.catalogue import Mistake, Replace, fails
 
 A = "05_training_loop"
 
