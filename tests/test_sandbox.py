@@ -115,6 +115,24 @@ def test_not_implemented_is_its_own_status(zygote, tmp_path):
     box.discard()
 
 
+def test_a_missing_name_is_explained_with_the_likely_typo(zygote, tmp_path):
+    path = student_file(tmp_path, """
+        def helper():
+            return (1).shape
+        def two_layer_foward(x):
+            return x
+    """)
+    box = sandbox(zygote, path)
+    failure = failure_of(lambda: box.run(call, function="two_layer_forward"))
+    assert failure.status == "error"
+    assert failure.feedback.startswith("Your file defines no `two_layer_forward`")
+    assert "(it defines `two_layer_foward`: a typo?)" in failure.feedback
+    # An AttributeError of the student's own code is reported as what it is.
+    other = failure_of(lambda: box.run(call, function="helper"))
+    assert other.feedback.startswith("Your code raised AttributeError: 'int' object")
+    box.discard()
+
+
 def test_hard_exit_during_a_call_is_reported_with_its_line(zygote, tmp_path):
     path = student_file(tmp_path, "import os\n\ndef leave():\n    os._exit(0)\n")
     box = sandbox(zygote, path)

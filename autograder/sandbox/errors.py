@@ -73,6 +73,13 @@ def from_call_error(error: Any) -> SandboxFailure:
     name, message = _text(error.get("type"), 80), _text(error.get("message"))
     detail = _text(error.get("traceback"), 8000)
     function = _text(where.get("function"), 80) if isinstance(where, dict) else ""
+    if kind == "missing_name":
+        close = _text(error.get("close"), 80)
+        return SandboxFailure(
+            "error", f"Your file defines no `{message}`, which this check uses"
+            + (f" (it defines `{close}`: a typo?)" if close else "")
+            + ". Define it with exactly this name at the top level of your file (in a "
+            "notebook: in a code cell, not a markdown cell).", detail)
     if kind == "not_implemented":
         subject = f"`{function}`" if function else "This part"
         return SandboxFailure(

@@ -21,6 +21,7 @@ file it happened.
 
 from __future__ import annotations
 
+import difflib
 import faulthandler
 import importlib
 import importlib.util
@@ -143,8 +144,21 @@ def _call(module: types.ModuleType | None, scenario: str, args: dict[str, Any]
                                        "where": None}}
     try:
         return {"ok": True, "value": function(module, **args)}
+    except AttributeError as error:
+        if error.obj is module and isinstance(error.name, str):
+            return _missing_name(module, error.name)
+        return _error("call", error, module.__file__)
     except BaseException as error:  # noqa: BLE001 - report everything to the judge
         return _error("call", error, module.__file__)
+
+
+def _missing_name(module: types.ModuleType, name: str) -> dict[str, Any]:
+    """A name of the assignment's API the student's module does not define (a typo?)."""
+    defined = [n for n in vars(module) if not n.startswith("_")]
+    close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
+    return {"ok": False, "error": {"kind": "missing_name", "type": "AttributeError",
+                                   "message": name, "where": None,
+                                   "close": close[0] if close else None, "traceback": ""}}
 
 
 def _error(phase: str, error: BaseException, path: str | None) -> dict[str, Any]:
