@@ -43,6 +43,13 @@ _ASSIGN_FROM_MAGIC = re.compile(
     r"^(?P<targets>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]"
 )
 _SKIPPED = "# torchgrade: not run"
+# A test cell calls the grader (autograder.cells), which must never run inside a sandbox.
+_IMPORTS_CELLS = re.compile(
+    r"^[ \t]*(?:from[ \t]+autograder\.cells[ \t]+import\b"
+    r"|from[ \t]+autograder[ \t]+import\b[^\n#]*\bcells\b"
+    r"|import[ \t]+[^\n#]*\bautograder\.cells\b)",
+    re.MULTILINE,
+)
 
 
 class NotebookError(Exception):
@@ -60,6 +67,10 @@ def notebook_to_source(path: Path) -> str:
     every cell, markdown included, from 1, as Jupyter shows them) so that a
     line number in a traceback leads back to the cell. Markdown and raw cells
     are skipped; magics, shell escapes and help requests become inert lines.
+    Test cells are skipped too, keeping only their header and a comment: an
+    nbgrader grade-only cell (``grade`` and not ``solution``) or a cell that
+    imports :mod:`autograder.cells`. They grade the notebook file, which is
+    the judge's work and must never start from inside a sandbox.
 
     Args:
         path: The ``.ipynb`` file; only read, never executed.
@@ -73,8 +84,9 @@ def notebook_to_source(path: Path) -> str:
     """
     notebook = _read_notebook(Path(path))
     parts = [_PREAMBLE]
-    for number, source in _code_cells(notebook, Path(path).name):
-        lines = [f"# --- notebook cell {number} ---", *_convert_cell(source), ""]
+    for number, source, test_cell in _code_cells(notebook, Path(path).name):
+        body = [f"{_SKIPPED}: {test_cell}"] if test_cell else _convert_cell(source)
+        lines = [f"# --- notebook cell {number} ---", *body, ""]
         parts.append("\n".join(lines) + "\n")
     return "".join(parts).rstrip("\n") + "\n"
 
@@ -164,8 +176,11 @@ def _unreadable_message(name: str, text: str) -> str:
 
 
 def _code_cells(notebook: dict[str, Any] | nbformat.NotebookNode, name: str
-                ) -> Iterator[tuple[int, str]]:
-    """Yields ``(1-based cell number, source)`` for every code cell."""
+                ) -> Iterator[tuple[int, str, str | None]]:
+    """Yields ``(1-based cell number, source, why it is a test cell)`` per code cell.
+
+    The last item is None for a cell that is not a test cell.
+    """
     for number, cell in enumerate(notebook["cells"], start=1):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             raise NotebookError(
@@ -180,7 +195,18 @@ def _code_cells(notebook: dict[str, Any] | nbformat.NotebookNode, name: str
             raise NotebookError(
                 f"{name} is not a valid notebook: the code of cell {number} is not text. {_RESAVE}"
             )
-        yield number, source
+        yield number, source, _test_cell(cell, source)
+
+
+def _test_cell(cell: dict[str, Any], source: str) -> str | None:
+    """Says why a code cell is a test cell, which grading skips; None if it is not one."""
+    metadata = cell.get("metadata")
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    if isinstance(nbgrader, dict) and nbgrader.get("grade") and not nbgrader.get("solution"):
+        return "this is an nbgrader test cell (grade only), so it was skipped."
+    if _IMPORTS_CELLS.search(source):
+        return "this cell imports autograder.cells (a notebook test cell), so it was skipped."
+    return None
 
 
 def _convert_cell(source: str) -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +93,26 @@ def grade_folders(folders: Mapping[str, Path], work: Path, *, seed: int, limits:
     results = grade_batch(submissions, assignments=assignments, options=GradingOptions(
         reference=Solutions(SOLUTIONS), seed=seed, limits=limits, device=device))
     return dict(zip(folders, results, strict=True)), time.monotonic() - start
+
+
+def fill_notebook(notebook: str, source: str) -> dict[str, Any]:
+    """A notebook's JSON with each solution cell holding the reference's code.
+
+    What a student who solved everything hands in: ``notebook`` (a student
+    notebook, or nbgrader's release of ``source``) with every solution cell's
+    text replaced by the solution cell of the same nbgrader ``grade_id`` in
+    ``source`` (from ``render_source_notebooks``), its marker lines dropped.
+    """
+    reference = {cell["metadata"]["nbgrader"]["grade_id"]: "".join(cell["source"])
+                 for cell in json.loads(source)["cells"]
+                 if cell["metadata"].get("nbgrader", {}).get("solution")}
+    filled = json.loads(notebook)
+    for cell in filled["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            code = reference.pop(meta["grade_id"])
+            cell["source"] = "".join(line for line in code.splitlines(keepends=True)
+                                     if line.strip() not in ("### BEGIN SOLUTION",
+                                                             "### END SOLUTION"))
+    assert not reference, f"solution cells missing from the notebook: {sorted(reference)}"
+    return filled

@@ -97,6 +97,51 @@ def test_cell_magic_cell_is_dropped_entirely(
     assert namespace["x"] == 1
 
 
+def _nbgrader(grade: bool, solution: bool) -> dict[str, object]:
+    return {"nbgrader": {"grade": grade, "solution": solution, "locked": grade and not solution,
+                         "grade_id": f"cell_{grade}_{solution}", "schema_version": 3,
+                         **({"points": 2} if grade else {})}}
+
+
+def test_test_cells_are_skipped_keeping_their_headers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Test cells grade the notebook file: that must never start inside a sandbox."""
+    path = _write(
+        tmp_path / "nb.ipynb",
+        new_code_cell("x = 1", metadata=_nbgrader(grade=False, solution=True)),
+        new_code_cell("raise SystemExit('grade cell ran')",
+                      metadata=_nbgrader(grade=True, solution=False)),
+        new_code_cell("y = 2", metadata=_nbgrader(grade=True, solution=True)),
+        new_code_cell("from autograder.cells import grade_part\ngrade_part('01', 'f')"),
+        new_code_cell("import os, autograder.cells\nraise SystemExit('imported cells')"),
+        new_code_cell("z = 3\nfrom autograder import cells as c\nraise SystemExit('c')"),
+        new_code_cell("note = 'see autograder.cells'  # from autograder.cells import x"),
+    )
+    source = notebook_to_source(path)
+
+    for number in range(1, 8):
+        assert f"# --- notebook cell {number} ---\n" in source
+    assert "raise SystemExit" not in source and "grade_part" not in source
+    assert source.count("nbgrader test cell (grade only), so it was skipped.") == 1
+    assert source.count("imports autograder.cells (a notebook test cell), so it was skipped.") == 3
+    namespace = _run(source, tmp_path, monkeypatch)
+    assert (namespace["x"], namespace["y"], namespace["note"]) == (1, 2, "see autograder.cells")
+    assert "z" not in namespace  # a skipped cell is skipped whole
+
+
+def test_malformed_nbgrader_metadata_is_not_a_test_cell(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": "grade"}, "source": "a = 1",
+         "outputs": [], "execution_count": None},
+        {"cell_type": "code", "metadata": [], "source": "b = 2", "outputs": [],
+         "execution_count": None},
+    ]}))
+    source = notebook_to_source(path)
+    assert "a = 1" in source and "b = 2" in source
+
+
 def test_python_operators_and_strings_are_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
