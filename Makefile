@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH_CONSTRAINTS := constraints/cpu.txt
 
-.PHONY: demo test venv lint stubs release bench clean
+.PHONY: demo test venv lint stubs release bundles bench clean
 
 demo: $(STAMP)
 	$(BIN)/torchgrade demo
@@ -34,6 +34,11 @@ stubs: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/torchgrade release --stubs assignments --snapshots --docs docs/checks.md
+
+# The two bundles to hand out (dist/ is ignored by git): students get dist/student,
+# instructors and grading machines dist/grader. Re-running replaces them whole.
+bundles: $(STAMP)
+	$(BIN)/torchgrade release --student dist/student --grader dist/grader
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/grade_one.py

@@ -54,15 +54,20 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--verbose", action="store_true", help="print each example's feedback")
 
     release = commands.add_parser(
-        "release", help="generate the stubs, public snapshots and docs from solutions/",
+        "release", help="generate the stubs, public snapshots, docs and bundles from solutions/",
         description="Regenerates the generated files; give at least one of --stubs, "
-        "--snapshots and --docs.")
-    release.add_argument("--stubs", type=Path, metavar="DIR", help="write the stubs here")
+        "--snapshots, --docs, --student and --grader.")
+    release.add_argument("--stubs", type=Path, metavar="DIR",
+                         help="write the stubs, notebooks and per-assignment READMEs here")
     release.add_argument("--snapshots", action="store_true",
                          help="record the public snapshots that `torchgrade check` answers "
                               "from (beside each assignment's checks)")
     release.add_argument("--docs", type=Path, metavar="FILE",
                          help="write the table of checks here (docs/checks.md)")
+    release.add_argument("--student", type=Path, metavar="DIR",
+                         help="write the student bundle here (no solutions inside)")
+    release.add_argument("--grader", type=Path, metavar="DIR",
+                         help="write the grader bundle here (solutions, checks, grader.json)")
     release.add_argument("--solutions", type=Path, help="reference solutions folder")
     release.add_argument("--check", action="store_true",
                          help="write nothing; exit 1 when any of them is out of date")
@@ -72,8 +77,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "release" and not (args.stubs or args.snapshots or args.docs):
-        parser.error("release: give at least one of --stubs DIR, --snapshots, --docs FILE")
+    if args.command == "release" and not (args.stubs or args.snapshots or args.docs
+                                          or args.student or args.grader):
+        parser.error("release: give at least one of --stubs DIR, --snapshots, --docs FILE, "
+                     "--student DIR, --grader DIR")
     try:
         return _dispatch(args)
     except _usage_errors() as error:
@@ -108,12 +115,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     from autograder import release
 
     solutions = None
-    if args.stubs is not None or args.snapshots:
+    if args.stubs is not None or args.snapshots or args.student or args.grader:
         from autograder.layout import solutions_dir
 
         solutions = solutions_dir(args.solutions)
     return release.main(solutions=solutions, stubs=args.stubs, snapshots=args.snapshots,
-                        docs=args.docs, check=args.check)
+                        docs=args.docs, check=args.check, student=args.student,
+                        grader=args.grader)
 
 
 def _list() -> int:
@@ -128,12 +136,14 @@ def _list() -> int:
 def _usage_errors() -> tuple[type[Exception], ...]:
     from autograder.judge.session import DeviceUnavailable
     from autograder.layout import LayoutError
+    from autograder.release.leaks import LeakError
+    from autograder.release.publish import BundleError
     from autograder.release.snapshots import RecordingError
     from autograder.release.stubs import MarkerError
     from autograder.submission import SubmissionError
 
     return (KeyError, LayoutError, SubmissionError, MarkerError, RecordingError,
-            FileNotFoundError, DeviceUnavailable)
+            FileNotFoundError, DeviceUnavailable, LeakError, BundleError)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ class Assignment:
         package: Python package holding ``scenarios.py`` and ``checks.py``.
         points: Total points; the checks' points must add up to it.
         goals: Learning goals, shown to students.
+        hints: Concrete tips for a beginner (Markdown, one line each), shown in
+            the assignment's README: the fundamentals it practises and the
+            mistakes its checks catch most often.
     """
 
     name: str
@@ -40,6 +43,7 @@ class Assignment:
     package: str
     points: float = 20.0
     goals: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

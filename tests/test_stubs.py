@@ -304,16 +304,30 @@ def test_marker_error_survives_pickling() -> None:
 
 # --- render_stubs and main ------------------------------------------------------------
 
-DEMO = Assignment(name="01_demo", module="demo", title="Demo", package="tests.demo")
-OTHER = Assignment(name="02_other", module="other", title="Other", package="tests.other")
+DEMO = Assignment(name="01_demo", module="demo", title="Demo", package="torchgrade_demo_01")
+OTHER = Assignment(name="02_other", module="other", title="Other",
+                   package="torchgrade_demo_02")
+# main() also writes each assignment's README and notebook, which list its checks: so the
+# two demo assignments get real (one-check) check packages, importable from tmp_path.
+DEMO_CHECKS = {DEMO: "area", OTHER: "Counter"}
 
 
 @pytest.fixture
-def solutions(tmp_path: Path) -> Path:
+def solutions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "solutions"
     for assignment, source in ((DEMO, FUNCTION_SOURCE), (OTHER, CLASS_SOURCE)):
         (root / assignment.name).mkdir(parents=True)
         (root / assignment.name / assignment.filename).write_text(source, encoding="utf-8")
+        package = tmp_path / "packages" / assignment.package
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("", encoding="utf-8")
+        (package / "checks.py").write_text(
+            "from autograder.judge.declare import check\n\n\n"
+            f"@check(points=20, part={DEMO_CHECKS[assignment]!r})\n"
+            "def test_it():\n    \"\"\"It works.\"\"\"\n", encoding="utf-8")
+        for name in (assignment.package, f"{assignment.package}.checks"):
+            monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path / "packages"))
     return root
 
 
@@ -344,7 +358,8 @@ def test_main_writes_then_check_passes(
     assert main(solutions=solutions, stubs=stubs, assignments=[DEMO, OTHER]) == 0
     written = stubs / "01_demo" / "demo.py"
     assert written.read_text(encoding="utf-8") == make_stub(FUNCTION_SOURCE, filename="x")
-    assert sorted(p.name for p in (stubs / "01_demo").iterdir()) == ["demo.py"]  # no temp left
+    assert sorted(p.name for p in (stubs / "01_demo").iterdir()) == [
+        "README.md", "demo.ipynb", "demo.py"]  # no temp file left
     capsys.readouterr()
     assert main(solutions=solutions, stubs=stubs, check=True, assignments=[DEMO, OTHER]) == 0
 
@@ -368,7 +383,7 @@ def test_check_names_stale_and_missing_files_and_the_fix(
 
 def test_main_keeps_unrelated_files_and_unchanged_stubs(solutions: Path, tmp_path: Path) -> None:
     stubs = tmp_path / "assignments"
-    readme = stubs / "01_demo" / "README.md"
+    readme = stubs / "01_demo" / "notes.md"
     readme.parent.mkdir(parents=True)
     readme.write_text("generated elsewhere\n", encoding="utf-8")
     main(solutions=solutions, stubs=stubs, assignments=[DEMO])

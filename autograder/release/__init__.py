@@ -1,13 +1,18 @@
 """The release stage: the generated files, all from ``solutions/`` and the checks.
 
-Three outputs, each committed but never edited by hand (STYLE habit 8): the
-student stubs (``assignments/``), the public snapshots that ``torchgrade
-check`` answers from where no solution exists (package data beside each
-assignment's checks) and the table of checks (``docs/checks.md``). This stage
-regenerates them, and CI runs it with ``check=True`` so that a solution or a
-check changed without regenerating fails the build instead of shipping a
-stale or leaking release. Writing only touches the files this stage owns, so
-other generated files (READMEs, notebooks) can live beside the stubs.
+Three committed outputs, never edited by hand (STYLE habit 8): what students
+start from (``assignments/``: per assignment its stub, notebook and README),
+the public snapshots that ``torchgrade check`` answers from where no solution
+exists (package data beside each assignment's checks) and the table of
+checks (``docs/checks.md``). This stage regenerates them, and CI runs it with
+``check=True`` so that a solution or a check changed without regenerating
+fails the build instead of shipping a stale or leaking release. Writing
+``assignments/`` only touches the files this stage owns.
+
+Two more outputs are not committed but handed out: the student bundle
+(everything a student needs, verified to hold no solution) and the grader
+bundle (solutions, checks, nbgrader sources, ``grader.json``); see
+:mod:`autograder.release.bundles`.
 """
 
 from __future__ import annotations
@@ -17,13 +22,17 @@ from pathlib import Path
 
 from autograder.layout import solutions_dir
 from autograder.registry import Assignment, discover
-from autograder.release import checks_table
+from autograder.release import bundles, checks_table
 from autograder.release import snapshots as public_snapshots
 from autograder.release.files import display, write_if_changed
+from autograder.release.leaks import LeakError
+from autograder.release.publish import BundleError
+from autograder.release.readmes import WORKING_COPY
 from autograder.release.snapshots import RecordingError
 from autograder.release.stubs import MarkerError, make_stub, render_stubs
 
-__all__ = ["MarkerError", "RecordingError", "main", "make_stub", "render_stubs"]
+__all__ = ["BundleError", "LeakError", "MarkerError", "RecordingError", "main", "make_stub",
+           "render_stubs"]
 
 
 def main(
@@ -34,19 +43,25 @@ def main(
     docs: Path | None = None,
     check: bool = False,
     assignments: Sequence[Assignment] | None = None,
+    student: Path | None = None,
+    grader: Path | None = None,
 ) -> int:
     """Generates the release files, or checks that the committed ones are current.
 
     Args:
         solutions: The ``solutions/`` folder with the marked reference code
             (default: the checkout's); needed for stubs and snapshots.
-        stubs: Where the stubs go, ``<name>/<module>.py`` beneath it (the
-            repository's ``assignments/``).
+        stubs: Where the students' starting files go (the repository's
+            ``assignments/``): ``<name>/<module>.py``, ``<name>/<module>.ipynb``
+            and ``<name>/README.md`` beneath it.
         snapshots: Record the public snapshots beside each assignment's checks.
         docs: Where the table of checks goes (``docs/checks.md``).
         check: Write nothing; report stale or missing files instead, for CI.
         assignments: Which assignments to release; all discovered ones when
             None.
+        student: Where the student bundle goes (a new or empty folder, or a
+            previous student bundle, which is replaced whole).
+        grader: Where the grader bundle goes (likewise).
 
     Returns:
         0 when the files were written, or with ``check`` when all are current;
@@ -58,9 +73,17 @@ def main(
         MarkerError: A solution's BEGIN/END SOLUTION markers are wrong.
         RecordingError: The reference solutions do not score full marks.
         LayoutError: No ``solutions/`` folder where one is needed.
+        LeakError: The student bundle would leak a solution; nothing written.
+        BundleError: A bundle's folder holds files that are not a previous
+            bundle of that kind; nothing written.
     """
     chosen = discover() if assignments is None else tuple(assignments)
-    if (stubs is not None or snapshots) and solutions is None:
+    bundled = {"student": student, "grader": grader}
+    if student is not None and grader is not None and (
+            Path(student).resolve() == Path(grader).resolve()):
+        raise BundleError("the student and grader bundles need two different folders")
+    wanted = stubs is not None or snapshots or any(bundled.values())
+    if wanted and solutions is None:
         solutions = solutions_dir()
     codes = []
     if stubs is not None:
@@ -72,11 +95,19 @@ def main(
                                            check=check))
     if docs is not None:
         codes.append(checks_table.main(path=Path(docs), assignments=chosen, check=check))
+    for kind, directory in bundled.items():  # last: they copy the snapshots recorded above
+        if directory is not None:
+            assert solutions is not None
+            sources = bundles.Sources(solutions=Path(solutions), assignments=chosen)
+            codes.append(bundles.release(kind, sources=sources, directory=Path(directory),
+                                         check=check))
     return max(codes, default=0)
 
 
 def _stubs(solutions: Path, stubs: Path, chosen: Sequence[Assignment], check: bool) -> int:
-    rendered = render_stubs(solutions=solutions, assignments=chosen)
+    sources = bundles.Sources(solutions=solutions, assignments=tuple(chosen),
+                              check=WORKING_COPY)
+    rendered = bundles.run_steps(bundles.WORKING_COPY_STEPS, sources)
     if check:
         return _report_stale(stubs, rendered)
     for relative, text in rendered.items():
@@ -85,19 +116,20 @@ def _stubs(solutions: Path, stubs: Path, chosen: Sequence[Assignment], check: bo
     return 0
 
 
-def _report_stale(stubs: Path, rendered: dict[str, str]) -> int:
-    """Prints which stubs differ from what the solutions generate; 1 if any."""
+def _report_stale(stubs: Path, rendered: dict[str, str | bytes]) -> int:
+    """Prints which generated files differ from what the solutions generate; 1 if any."""
     stale: list[str] = []
-    for relative, text in rendered.items():
+    for relative, content in rendered.items():
         path = stubs / relative
+        data = content.encode("utf-8") if isinstance(content, str) else content
         if not path.is_file():
             stale.append(f"  {path} (missing)")
-        elif path.read_bytes() != text.encode("utf-8"):
+        elif path.read_bytes() != data:
             stale.append(f"  {path} (differs from what solutions/ generates)")
     if not stale:
-        print(f"{len(rendered)} stub file(s) under {stubs} are up to date")
+        print(f"{len(rendered)} generated file(s) under {stubs} are up to date")
         return 0
-    print("These stub files are out of date:")
+    print("These generated files (stubs, notebooks, READMEs) are out of date:")
     print("\n".join(stale))
     print("Regenerate them (never edit them by hand) with:")
     print(f"  torchgrade release --stubs {display(stubs)}")
