@@ -53,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int)
     demo.add_argument("--verbose", action="store_true", help="print each example's feedback")
 
+    validate = commands.add_parser(
+        "validate", help="pre-flight a release: reference 100, stubs 0, mistakes caught, "
+                         "generated files current, no leaks",
+        description="Runs every pre-flight check and exits 1 when any failed.")
+    validate.add_argument("--solutions", type=Path, help="reference solutions folder")
+    validate.add_argument("--catalogue", type=Path, metavar="DIR",
+                          help="mistake catalogue (default: the checkout's tests/catalogue)")
+    validate.add_argument("--student", type=Path, metavar="DIR",
+                          help="scan this student bundle for leaks (default: build one)")
+    validate.add_argument("--seed", type=int, help="reproduce the fresh-seed steps of a run")
+
     release = commands.add_parser(
         "release", help="generate the stubs, public snapshots, docs and bundles from solutions/",
         description="Regenerates the generated files; give at least one of --stubs, "
@@ -108,6 +119,12 @@ def _dispatch(args: argparse.Namespace) -> int:
                           solutions=args.solutions, fail_under=args.fail_under,
                           details=args.details, call_seconds=args.timeout,
                           device=args.device)
+    if args.command == "validate":
+        from autograder import validate
+        from autograder.layout import solutions_dir
+
+        return validate.main(solutions=solutions_dir(args.solutions), catalogue=args.catalogue,
+                             student=args.student, seed=args.seed)
     if args.command == "demo":
         from autograder import demo
 

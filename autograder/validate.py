@@ -1,0 +1,335 @@
+"""``torchgrade validate``: the instructor's pre-flight before anything ships.
+
+A release is only as trustworthy as the checks and files behind it, so this
+runs, in one command, everything that must hold before students see it:
+
+1. the reference scores full marks on the public seed and on a fresh one;
+2. the stubs, freshly generated from ``solutions/``, score 0;
+3. every mistake of the catalogue is caught as declared and every correct
+   alternative gets full marks (:mod:`autograder.catalogue`);
+4. the committed stubs, notebooks, READMEs, public snapshots and table of
+   checks are what ``solutions/`` and the checks generate now;
+5. the student bundle (built in memory, or an existing one) leaks nothing.
+
+Each step is a small function returning :class:`Finding`; the report lists
+them all, and the exit status is 1 when any failed. A step that cannot run
+here (no catalogue folder) is reported as skipped, never as passed.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from autograder import registry
+from autograder.catalogue import (
+    Catalogue,
+    CatalogueError,
+    alternative_problems,
+    apply,
+    load_catalogue,
+    mistake_problems,
+)
+from autograder.judge.reference import Solutions
+from autograder.judge.session import GradingOptions, InternalError, grade_batch
+from autograder.judge.snapshots import PUBLIC_SEED
+from autograder.layout import ROOT
+from autograder.registry import Assignment
+from autograder.release.files import display
+from autograder.release.stubs import render_stubs
+from autograder.results import SubmissionResult
+from autograder.submission import open_submission
+
+EXIT_OK, EXIT_FAILED = 0, 1
+_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of one pre-flight step.
+
+    Attributes:
+        status: ``ok``, ``failed`` or ``skipped``.
+        summary: One line: what was checked and what came out.
+        details: What to look at when it failed (or why it was skipped).
+    """
+
+    status: str
+    summary: str
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one validation run looks at.
+
+    Attributes:
+        solutions: The marked reference solutions.
+        assignments: The assignments to validate.
+        stubs: The committed working copy (``assignments/``), checked for staleness.
+        docs: The committed table of checks, when there is one.
+        catalogue: The catalogue folder, or None to skip that step.
+        student: An existing student bundle to scan; None builds one in memory.
+        work: Scratch space for the graded copies.
+        seed: The fresh seed of this run.
+        cache: What several steps share, computed by the first that needs it
+            (the catalogue, and one fresh-seed batch for the reference, the
+            stubs and every variant).
+    """
+
+    solutions: Path
+    assignments: tuple[Assignment, ...]
+    stubs: Path
+    docs: Path | None
+    catalogue: Path | None
+    student: Path | None
+    work: Path
+    seed: int
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def main(*, solutions: Path, stubs: Path | None = None, docs: Path | None = None,
+         catalogue: Path | None = None, student: Path | None = None, seed: int | None = None,
+         out: TextIO | None = None) -> int:
+    """Runs every pre-flight step and prints the report.
+
+    Args:
+        solutions: The ``solutions/`` folder.
+        stubs: The committed ``assignments/`` folder (default: the checkout's).
+        docs: The committed table of checks (default: the checkout's
+            ``docs/checks.md`` when it exists).
+        catalogue: The mistake catalogue (default: the checkout's
+            ``tests/catalogue`` when it exists; skipped otherwise).
+        student: An existing student bundle to scan for leaks instead of a
+            freshly built one.
+        seed: The "fresh" seed, to reproduce a failure; drawn when None.
+        out: Where the report goes (standard output by default).
+
+    Returns:
+        0 when every step passed or was skipped; 1 when any failed.
+    """
+    default_docs = ROOT / "docs" / "checks.md"
+    default_catalogue = ROOT / "tests" / "catalogue"
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="torchgrade-validate-") as work:
+        plan = Plan(
+            solutions=Path(solutions), assignments=registry.discover(),
+            stubs=Path(stubs) if stubs is not None else ROOT / "assignments",
+            docs=docs if docs is not None else (default_docs if default_docs.is_file() else None),
+            catalogue=catalogue if catalogue is not None else (
+                default_catalogue if default_catalogue.is_dir() else None),
+            student=student, work=Path(work),
+            seed=secrets.randbits(32) if seed is None else seed)
+        findings = []
+        for step in STEPS:
+            try:
+                finding = step(plan)
+            except InternalError as error:
+                finding = Finding("failed", f"{step.__name__}: the grader itself failed",
+                                  (error.reason, *error.detail.splitlines()[-3:]))
+            findings.append(finding)
+            _print_finding(finding, out)
+    failed = sum(f.status == "failed" for f in findings)
+    skipped = sum(f.status == "skipped" for f in findings)
+    verdict = "FAILED" if failed else "passed"
+    print(f"\nvalidate {verdict}: {len(findings) - failed - skipped} ok, {failed} failed, "
+          f"{skipped} skipped in {time.monotonic() - started:.1f} s (fresh seed {plan.seed}; "
+          f"reproduce with --seed {plan.seed})", file=out)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _print_finding(finding: Finding, out: TextIO | None) -> None:
+    print(f"{finding.status:<8} {finding.summary}", file=out)
+    for line in finding.details[:_SHOWN]:
+        print(f"         {line}", file=out)
+    if len(finding.details) > _SHOWN:
+        print(f"         (and {len(finding.details) - _SHOWN} more)", file=out)
+
+
+def reference_on_public_seed(plan: Plan) -> Finding:
+    """The reference scores full marks on the inputs ``torchgrade check`` uses."""
+    return _reference(plan, PUBLIC_SEED, "the public seed")
+
+
+def reference_on_fresh_seed(plan: Plan) -> Finding:
+    """The reference scores full marks on inputs no one has seen."""
+    return _reference_finding(_fresh(plan)["reference"], f"a fresh seed ({plan.seed})")
+
+
+def _reference(plan: Plan, seed: int, which: str) -> Finding:
+    [result] = _grade(plan, {"reference": plan.solutions}, seed)
+    return _reference_finding(result, which)
+
+
+def _reference_finding(result: SubmissionResult, which: str) -> Finding:
+    problems = alternative_problems(result)
+    status = "ok" if not problems else "failed"
+    return Finding(status, f"reference solutions score {result.score:g}/{result.max_score:g} "
+                           f"on {which}", tuple(problems))
+
+
+def stubs_score_zero(plan: Plan) -> Finding:
+    """Fresh stubs earn nothing: every check says not implemented."""
+    result = _fresh(plan)["stubs"]
+    earning = [f"{c.id}: {c.status}" for a in result.assignments for c in a.checks
+               if c.points > 0 or c.status != "not_implemented"]
+    checks = sum(len(a.checks) for a in result.assignments)
+    return Finding("ok" if not earning and result.score == 0 else "failed",
+                   f"stubs score {result.score:g}/{result.max_score:g} ({checks} checks, "
+                   f"{checks - len(earning)} not implemented)", tuple(earning))
+
+
+def catalogue_is_caught(plan: Plan) -> Finding:
+    """Every catalogued mistake loses the points it should; every alternative keeps them."""
+    if plan.catalogue is None:
+        return Finding("skipped", "mistake catalogue: none found",
+                       ("pass --catalogue DIR (this checkout keeps one in tests/catalogue)",))
+    catalogue = _catalogue(plan)
+    if isinstance(catalogue, CatalogueError):
+        return Finding("failed", f"mistake catalogue at {plan.catalogue} cannot be used",
+                       (str(catalogue),))
+    results = _fresh(plan)
+    problems = []
+    for mistake in catalogue.mistakes:
+        problems += [f"{mistake.label}: {p}" for p in mistake_problems(results[mistake.label],
+                                                                        mistake)]
+    for alternative in catalogue.alternatives:
+        problems += [f"{alternative.label}: {p}"
+                     for p in alternative_problems(results[alternative.label])]
+    caught = sum(not mistake_problems(results[m.label], m) for m in catalogue.mistakes)
+    full = sum(not alternative_problems(results[a.label]) for a in catalogue.alternatives)
+    summary = (f"mistake catalogue: {caught}/{len(catalogue.mistakes)} mistakes caught as "
+               f"declared, {full}/{len(catalogue.alternatives)} alternatives at full marks")
+    if catalogue.uncaught:
+        summary += f" ({len(catalogue.uncaught)} known uncaught, not graded)"
+    return Finding("ok" if not problems else "failed", summary, tuple(problems))
+
+
+def _catalogue(plan: Plan) -> Catalogue | CatalogueError:
+    """The plan's catalogue with its variant folders written, or why it cannot be used."""
+    if "catalogue" not in plan.cache:
+        assert plan.catalogue is not None
+        try:
+            catalogue = load_catalogue(plan.catalogue,
+                                       assignments=[a.name for a in plan.assignments])
+            plan.cache["variants"] = _variant_folders(plan, catalogue)
+            plan.cache["catalogue"] = catalogue
+        except CatalogueError as error:
+            plan.cache["catalogue"] = error
+    return plan.cache["catalogue"]
+
+
+def _fresh(plan: Plan) -> dict[str, SubmissionResult]:
+    """The fresh-seed results of the reference, the stubs and every usable variant.
+
+    One batch for all of them: each batch starts a zygote and a reference
+    sandbox, and the reference's answers are shared by every submission.
+    """
+    if "fresh" not in plan.cache:
+        stubs = plan.work / "stubs"
+        for relative, text in render_stubs(solutions=plan.solutions,
+                                           assignments=plan.assignments).items():
+            (stubs / relative).parent.mkdir(parents=True, exist_ok=True)
+            (stubs / relative).write_text(text)
+        folders = {"reference": plan.solutions, "stubs": stubs}
+        if plan.catalogue is not None and isinstance(_catalogue(plan), Catalogue):
+            folders |= plan.cache["variants"]
+        try:
+            results = _grade(plan, folders, plan.seed)
+        except InternalError as error:
+            plan.cache["fresh"] = error  # every step that needs the batch reports it
+            raise
+        plan.cache["fresh"] = dict(zip(folders, results, strict=True))
+    if isinstance(plan.cache["fresh"], InternalError):
+        raise plan.cache["fresh"]
+    return plan.cache["fresh"]
+
+
+def _variant_folders(plan: Plan, catalogue: Catalogue) -> dict[str, Path]:
+    """One submission folder per variant: the reference with one file edited."""
+    by_name = {a.name: a for a in plan.assignments}
+    folders: dict[str, Path] = {}
+    for i, variant in enumerate((*catalogue.mistakes, *catalogue.alternatives)):
+        folder = plan.work / "catalogue" / f"v{i:03d}"
+        shutil.copytree(plan.solutions, folder)
+        path = folder / variant.assignment / by_name[variant.assignment].filename
+        try:
+            path.write_text(apply(path.read_text(), variant.edits))
+        except CatalogueError as error:
+            raise CatalogueError(f"{variant.label}: {error}") from error
+        folders[variant.label] = folder
+    return folders
+
+
+def generated_files_current(plan: Plan) -> Finding:
+    """The committed stubs, notebooks, READMEs, snapshots and docs match the sources."""
+    from autograder import release
+
+    log = io.StringIO()
+    what = (f"{display(plan.stubs)}, the public snapshots"
+            + (f" and {display(plan.docs)}" if plan.docs else ""))
+    try:
+        with redirect_stdout(log):
+            code = release.main(solutions=plan.solutions, stubs=plan.stubs, snapshots=True,
+                                docs=plan.docs, check=True, assignments=plan.assignments)
+    except (release.RecordingError, release.MarkerError) as error:
+        return Finding("failed", f"{what} could not be regenerated to compare",
+                       tuple(str(error).splitlines()))
+    lines = tuple(line for line in log.getvalue().splitlines() if line.strip())
+    if code == 0:
+        return Finding("ok", f"{what} match solutions/ and the checks")
+    return Finding("failed", f"{what} are out of date", lines)
+
+
+def student_bundle_leaks_nothing(plan: Plan) -> Finding:
+    """No solution text, marker or grading seed in what students get."""
+    from autograder.release import bundles, leaks
+
+    secrets_ = leaks.solution_lines(solutions=plan.solutions, assignments=plan.assignments)
+    if plan.student is None:
+        where = "the student bundle (built in memory)"
+        try:
+            files = bundles.build_student(bundles.Sources(solutions=plan.solutions,
+                                                          assignments=plan.assignments))
+        except leaks.LeakError as error:
+            return Finding("failed", f"{where} would leak", tuple(error.problems))
+    else:
+        where = f"the student bundle at {plan.student}"
+        files = {path.relative_to(plan.student).as_posix(): path.read_bytes()
+                 for path in sorted(Path(plan.student).rglob("*")) if path.is_file()}
+        try:
+            leaks.verify_student(files, secrets=secrets_)
+        except leaks.LeakError as error:
+            return Finding("failed", f"{where} leaks", tuple(error.problems))
+    return Finding("ok", f"{where}: {len(files)} files, no solution line, marker or "
+                         f"grading seed")
+
+
+def _grade(plan: Plan, folders: dict[str, Path], seed: int) -> list[SubmissionResult]:
+    work = plan.work / f"grading-{len(list(plan.work.glob('grading-*')))}"
+    work.mkdir()
+    submissions = [open_submission(path, assignments=plan.assignments, workdir=work)
+                   for path in folders.values()]
+    return grade_batch(submissions, assignments=plan.assignments,
+                       options=GradingOptions(reference=Solutions(plan.solutions), seed=seed))
+
+
+STEPS: tuple[Callable[[Plan], Finding], ...] = (
+    reference_on_public_seed,
+    reference_on_fresh_seed,
+    stubs_score_zero,
+    catalogue_is_caught,
+    generated_files_current,
+    student_bundle_leaks_nothing,
+)
+"""Every pre-flight step, in the order the report shows them."""
+
+__all__ = ["STEPS", "Finding", "Plan", "main"]
