@@ -25,7 +25,6 @@ so CI can regenerate the notebooks and diff them.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 
 from autograder.registry import Assignment
 from autograder.release import checks_table
+from autograder.release.docstrings import summary
 from autograder.release.stubs import BEGIN, make_stub
 from autograder.release.templates import render
 
@@ -296,18 +296,9 @@ def _parts(assignment: Assignment, source: str, filename: str
     begins = [number for number, line in enumerate(source.splitlines(), start=1)
               if line.strip() == BEGIN]
     parts = {name: _Part(name, "class" if isinstance(node, ast.ClassDef) else "function",
-                         _summary(node), _tasks(node, begins), points.get(name, 0.0))
+                         summary(node), _tasks(node, begins), points.get(name, 0.0))
              for name, node in nodes.items()}
     return parts, points.get(None, 0.0)
-
-
-def _summary(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
-    """The docstring's first paragraph as Markdown (reST roles and ````code```` made plain)."""
-    docstring = ast.get_docstring(node) or ""
-    paragraph = re.split(r"\n\s*\n", docstring.strip(), maxsplit=1)[0]
-    text = " ".join(paragraph.split())
-    text = re.sub(r":[a-z]+:`", "`", text)
-    return re.sub(r"``(.+?)``", r"`\1`", text)
 
 
 def _tasks(node: ast.stmt, begins: list[int]) -> tuple[str, ...]:

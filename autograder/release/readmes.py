@@ -20,6 +20,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.registry import Assignment
 from autograder.release import checks_table
+from autograder.release.docstrings import summary
 from autograder.release.templates import render
 from autograder.report import SYMBOLS
 
@@ -93,7 +94,7 @@ def outline(source: str, *, filename: str) -> tuple[Part, ...]:
             if isinstance(node, ast.ClassDef):
                 methods = tuple(_function_part(child) for child in node.body
                                 if isinstance(child, _DEFS) and _public_name(child))
-                parts.append(Part(node_name, _class_signature(node), _summary(node), methods))
+                parts.append(Part(node_name, _class_signature(node), summary(node), methods))
             elif isinstance(node, _DEFS):
                 parts.append(_function_part(node))
     return tuple(parts)
@@ -111,7 +112,7 @@ def _function_part(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Part:
     prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
     returns = f" -> {ast.unparse(node.returns)}" if node.returns is not None else ""
     return Part(node.name, f"{prefix} {node.name}({_arguments(node.args)}){returns}",
-                _summary(node))
+                summary(node))
 
 
 def _arguments(args: ast.arguments) -> str:
@@ -147,11 +148,6 @@ def _class_signature(node: ast.ClassDef) -> str:
     bases = [ast.unparse(base) for base in node.bases]
     bases += [ast.unparse(keyword) for keyword in node.keywords]
     return f"class {node.name}({', '.join(bases)})" if bases else f"class {node.name}"
-
-
-def _summary(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
-    docstring = ast.get_docstring(node) or ""
-    return docstring.strip().splitlines()[0].strip() if docstring.strip() else ""
 
 
 def sections(parts: Sequence[Part], rows: Sequence[checks_table.CheckDoc]
