@@ -260,10 +260,26 @@ def test_text_items(submission, reference, rng):
 
 @check(points=1, part="TextClassificationDataset")
 def test_text_indexing(submission, rng):
-    """TextClassificationDataset: len(), negative indices and IndexError out of range."""
+    """TextClassificationDataset: len(), negative indices, IndexError, no texts at all."""
     texts = [" ".join(_words(rng, k)) for k in (3, 1, 2, 4)]
     got = submission.run(scenarios.text_indexing, texts=texts, labels=["x", "y", "x", "z"])
     _check_indexing(got, 4, "TextClassificationDataset")
+    empty = "TextClassificationDataset([], [])"
+    built = field(got, "empty", what=f"building {empty}")
+    expect(built == "built", f"{empty} should build an empty dataset, but it raised {built}.",
+           "no texts is a valid (empty) dataset: torch.stack([]) and max([]) fail on it, so "
+           "keep plain lists in __init__ and build the tensors in __getitem__.")
+    expect((got["empty_length"], got["empty_classes"]) == (0, []),
+           f"{empty} should have len() 0 and classes [], but has len() {got['empty_length']} "
+           f"and classes {got['empty_classes']}.")
+    expect(got["empty_vocab"] == {"<pad>": 0, "<unk>": 1},
+           f"The vocab of {empty} should be just {{'<pad>': 0, '<unk>': 1}}, but it is "
+           f"{got['empty_vocab']}.")
+    for index, outcome in got["empty_access"].items():
+        expect(outcome == "IndexError",
+               f"{empty}[{index}] should raise IndexError (the dataset is empty) but it "
+               f"{'returned an item' if outcome == 'returned' else 'raised ' + outcome}.",
+               RANGE_HINT)
 
 
 @check(points=1, part="TextClassificationDataset")

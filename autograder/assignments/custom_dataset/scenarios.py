@@ -102,8 +102,21 @@ def text_dataset(mod: Any, texts: list[str], labels: list[Any],
 
 
 def text_indexing(mod: Any, texts: list[str], labels: list[Any]) -> dict[str, Any]:
-    """Negative and out-of-range indices of a TextClassificationDataset."""
-    return _indexing(mod.TextClassificationDataset(texts, labels), len(texts))
+    """Negative and out-of-range indices of a TextClassificationDataset, and an empty one."""
+    result = _indexing(mod.TextClassificationDataset(texts, labels), len(texts))
+    try:
+        empty = mod.TextClassificationDataset([], [])
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - reported to the judge by name
+        result["empty"] = type(error).__name__
+        return result
+    result["empty"] = "built"
+    result["empty_length"] = len(empty)
+    result["empty_access"] = {str(i): _get(empty, i)[1] for i in (0, -1)}
+    result["empty_vocab"] = {str(token): _plain(i) for token, i in dict(empty.vocab).items()}
+    result["empty_classes"] = [_plain(c) for c in empty.classes]
+    return result
 
 
 def text_inputs_unchanged(mod: Any, texts: list[str], labels: list[Any],

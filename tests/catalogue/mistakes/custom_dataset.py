@@ -67,4 +67,12 @@ MISTAKES = [
                        "labels.sort()\n        self.classes = sorted(set(labels))"),),
         fails=fails(A, "text_inputs_unchanged", "text_classes", "text_items"),
         feedback="labels.sort()"),
+    # Storing the labels as one stacked tensor works for any non-empty list of texts.
+    Mistake(
+        name="labels_stacked_in_init", assignment=A,
+        edits=(Replace("        self._label_ids = [class_to_id[label] for label in labels]\n",
+                       "        self._label_ids = torch.stack([torch.tensor(class_to_id[label])"
+                       " for label in labels])\n"),),
+        fails=fails(A, "text_indexing"),
+        feedback="should build an empty dataset, but it raised RuntimeError"),
 ]
