@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import BinaryIO
 
 from autograder.registry import Assignment
+from autograder.stub_progress import choose
 
 MAX_ZIP_ENTRIES = 2_000  # a release has a handful of files
 MAX_ZIP_BYTES = 100 * 1024 * 1024  # compressed or extracted
@@ -176,8 +177,10 @@ def _open_directory(root: Path, *, label: str, assignments: tuple[Assignment, ..
 def _find_file(root: Path, assignment: Assignment) -> tuple[Path | None, str]:
     """Returns the file to grade (or None) and a note about the choice.
 
-    Looks in ``<root>/<name>/`` first, then in ``<root>`` itself, preferring
-    ``.py`` to ``.ipynb`` in each, and takes the first usable candidate.
+    Looks in ``<root>/<name>/`` first, then in ``<root>`` itself, and takes
+    the first usable candidate; where a folder holds both the ``.py`` and the
+    ``.ipynb``, the one with fewer stub bodies left comes first
+    (:mod:`autograder.stub_progress`).
     """
     folder = root / assignment.name
     candidates = [
@@ -195,11 +198,17 @@ def _find_file(root: Path, assignment: Assignment) -> tuple[Path | None, str]:
         elif problem:
             remarks.append(f"Ignored {_shown(candidate, root)}: it {problem}.")
     if len(usable) > 1:
+        if usable[0].parent == usable[1].parent and usable[1].suffix == ".ipynb":
+            chosen, why = choose(usable[0], usable[1])
+            usable.remove(chosen)
+            usable.insert(0, chosen)
+        else:
+            why = "the assignment's folder comes first"
         others = " and ".join(_shown(p, root) for p in usable[1:])
         remarks.insert(
             0,
             f"Found {_shown(usable[0], root)} and also {others}; graded "
-            f"{_shown(usable[0], root)}. Remove the copy you do not want graded.",
+            f"{_shown(usable[0], root)}: {why}. Remove the copy you do not want graded.",
         )
     if not usable:
         remarks.extend(_near_misses(root, assignment))

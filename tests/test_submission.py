@@ -94,6 +94,45 @@ def test_py_preferred_over_notebook_with_a_note(tmp_path: Path) -> None:
     assert "graded 02_my_linear/my_linear.py" in note
 
 
+STUBS = Path(__file__).resolve().parents[1] / "assignments" / "02_my_linear"
+SOLVED = Path(__file__).resolve().parents[1] / "solutions" / "02_my_linear" / "my_linear.py"
+
+
+def _pair(root: Path, py: Path, notebook_code: str | None) -> Path:
+    """The released stub pair in ``root``, the .py replaced by ``py`` and the
+    notebook's first solution cell by ``notebook_code`` where given."""
+    folder = root / "02_my_linear"
+    folder.mkdir(parents=True)
+    (folder / "my_linear.py").write_bytes(py.read_bytes())
+    notebook = nbformat.reads((STUBS / "my_linear.ipynb").read_text(), as_version=4)
+    if notebook_code is not None:
+        cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        cell.source = notebook_code
+    (folder / "my_linear.ipynb").write_text(nbformat.writes(notebook))
+    return folder
+
+
+def test_the_copy_the_student_worked_in_is_graded(tmp_path: Path) -> None:
+    """The release ships both copies: the one with fewer stub bodies left is graded."""
+    worked = ("import torch\nfrom torch import nn\n\n"
+              "class MyLinear(nn.Module):\n    pass\n")
+    folder = _pair(tmp_path / "in_notebook", STUBS / "my_linear.py", worked)
+    sub = _open(folder.parent, tmp_path)
+    assert sub.files["02_my_linear"] == folder / "my_linear.ipynb"
+    assert "fewer functions left to implement (0 against 2 in my_linear.py)" in (
+        sub.notes["02_my_linear"])
+
+    folder = _pair(tmp_path / "in_script", SOLVED, None)
+    assert _open(folder.parent, tmp_path).files["02_my_linear"] == folder / "my_linear.py"
+
+
+def test_untouched_pair_grades_the_py_and_says_why(tmp_path: Path) -> None:
+    folder = _pair(tmp_path / "fresh", STUBS / "my_linear.py", None)
+    sub = _open(folder.parent, tmp_path)
+    assert sub.files["02_my_linear"] == folder / "my_linear.py"
+    assert "equally far along" in sub.notes["02_my_linear"]
+
+
 def test_assignment_folder_preferred_over_flat_file(tmp_path: Path) -> None:
     root = tmp_path / "dave"
     nested = _file(root / "04_collate" / "collate.py")
