@@ -180,3 +180,19 @@ def test_student_warnings_reached_the_kernel_not_the_test_cells(course: dict[str
     stdout = "".join("".join(o["text"]) for o in noise if o.get("name") == "stdout")
     assert "a student's own warning" in stderr and "copy construct" in stderr
     assert stdout.strip() == sys.executable  # the kernel ran this environment's Python
+
+
+def test_torchgrade_grades_the_notebooks_nbgrader_collected(
+        course: dict[str, Any], tmp_path: Path) -> None:
+    """The solved notebooks as nbgrader holds them, graded by torchgrade itself: 100/100.
+
+    nbgrader's submitted folder is laid out ``<student>/<assignment>/<module>.ipynb``;
+    torchgrade finds files laid out flat in a submission folder too.
+    """
+    from autograder.cli import main
+
+    out = tmp_path / "alice.json"
+    folder = course["course"] / "submitted" / SOLVED / PS
+    assert main(["grade", str(folder), "--json", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert (document["score"], document["max_score"]) == (100.0, 100.0), document
