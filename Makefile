@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml $(TORCH_CONSTRAINTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests benchmarks
+	$(BIN)/mypy
 
 stubs: $(STAMP)
 	$(BIN)/torchgrade release --stubs assignments

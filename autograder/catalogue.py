@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from autograder.results import AssignmentResult, SubmissionResult
 
@@ -73,6 +74,7 @@ class Solution:
 
 
 Edit = Callable[[str], str]
+V = TypeVar("V")
 
 
 def apply(text: str, edits: tuple[Edit, ...]) -> str:
@@ -157,19 +159,28 @@ def load_catalogue(folder: Path, *, assignments: Sequence[str]) -> Catalogue:
     alternatives: list[Alternative] = []
     for path in sorted((folder / "mistakes").glob("[!_]*.py")):
         module = _import(path, f"_torchgrade_catalogue.mistakes.{path.stem}")
-        mistakes.extend(getattr(module, "MISTAKES", ()))
-        uncaught.extend(getattr(module, "UNCAUGHT", ()))
+        mistakes.extend(_declared(module, "MISTAKES", Mistake, path))
+        uncaught.extend(_declared(module, "UNCAUGHT", Mistake, path))
     for path in sorted((folder / "alternatives").glob("[!_]*.py")):
         module = _import(path, f"_torchgrade_catalogue.alternatives.{path.stem}")
-        alternatives.extend(getattr(module, "ALTERNATIVES", ()))
+        alternatives.extend(_declared(module, "ALTERNATIVES", Alternative, path))
     labels: set[str] = set()
-    for variant in (*mistakes, *uncaught, *alternatives):
+    variants: list[Mistake | Alternative] = [*mistakes, *uncaught, *alternatives]
+    for variant in variants:
         if variant.assignment not in assignments:
             raise CatalogueError(f"{variant.label}: unknown assignment {variant.assignment!r}")
         if variant.label in labels:
             raise CatalogueError(f"two variants are called {variant.label}")
         labels.add(variant.label)
     return Catalogue(tuple(mistakes), tuple(uncaught), tuple(alternatives))
+
+
+def _declared(module: object, name: str, kind: type[V], path: Path) -> list[V]:
+    """The list ``module.<name>`` (empty when absent), every entry a ``kind``."""
+    entries = getattr(module, name, [])
+    if not isinstance(entries, (list, tuple)) or not all(isinstance(e, kind) for e in entries):
+        raise CatalogueError(f"{path}: {name} must be a list of {kind.__name__}")
+    return list(entries)
 
 
 def _import(path: Path, name: str) -> object:

@@ -31,8 +31,10 @@ from typing import Any, TextIO
 
 from autograder import registry
 from autograder.catalogue import (
+    Alternative,
     Catalogue,
     CatalogueError,
+    Mistake,
     alternative_problems,
     apply,
     load_catalogue,
@@ -257,7 +259,8 @@ def _variant_folders(plan: Plan, catalogue: Catalogue) -> dict[str, Path]:
     """One submission folder per variant: the reference with one file edited."""
     by_name = {a.name: a for a in plan.assignments}
     folders: dict[str, Path] = {}
-    for i, variant in enumerate((*catalogue.mistakes, *catalogue.alternatives)):
+    variants: list[Mistake | Alternative] = [*catalogue.mistakes, *catalogue.alternatives]
+    for i, variant in enumerate(variants):
         folder = plan.work / "catalogue" / f"v{i:03d}"
         shutil.copytree(plan.solutions, folder)
         path = folder / variant.assignment / by_name[variant.assignment].filename

@@ -75,7 +75,9 @@ class GradingPlugin:
                 raise pytest.UsageError(f"{item.nodeid} is not a torchgrade check")
             spec = parse_spec(item.function, marker, assignment.name)
             item.stash[SPEC_KEY] = spec
-            item.stash[TARGET_KEY] = item.callspec.params["target"]
+            target = item.callspec.params["target"]
+            assert isinstance(target, Target)
+            item.stash[TARGET_KEY] = target
             if spec not in self.specs[assignment.name]:
                 self.specs[assignment.name].append(spec)
         for assignment in self.by_package.values():

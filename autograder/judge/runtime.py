@@ -122,9 +122,9 @@ class Runtime:
                 sandbox = self.zygote.sandbox(
                     path=target.path, module=target.assignment.module, limits=limits,
                     budget=budget, label=target.filename)
-            except SandboxFailure as failure:
-                self.load_failures[target.key] = failure
-                raise AssignmentUnavailable(failure.status, failure.feedback) from failure
+            except SandboxFailure as error:
+                self.load_failures[target.key] = error
+                raise AssignmentUnavailable(error.status, error.feedback) from error
             self._sandboxes[target.key] = sandbox
         return sandbox
 

@@ -17,6 +17,7 @@ the same bytes, and read back with the strict decoder: no pickle anywhere.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def encode_snapshots(assignment: Assignment, answers: Mapping[str, Any], *,
     tensors: dict[str, torch.Tensor] = {}
     for key in sorted(answers):
         tree, own = encode_value(answers[key])
-        trees[key] = _rename(tree, lambda name, key=key: f"{key}/{name}")
+        trees[key] = _rename(tree, functools.partial("{}/{}".format, key))
         tensors.update({f"{key}/{name}": tensor for name, tensor in own.items()})
     document = {"schema": SCHEMA, "assignment": assignment.name, "seed": seed,
                 "answers": trees}

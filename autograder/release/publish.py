@@ -65,7 +65,7 @@ def encode(kind: str, files: Files) -> dict[str, bytes]:
 
 
 def _check_paths(data: Mapping[str, bytes]) -> None:
-    folders = set()
+    folders: set[str] = set()
     for path in data:
         pure = PurePosixPath(path)
         if (not path or path != pure.as_posix() or pure.is_absolute() or "\\" in path

@@ -330,7 +330,9 @@ def _unshare() -> tuple[list[str], bool, bool]:
         code started goes with it.
     """
     tool = shutil.which("unshare")
-    for flags, sweep in _NAMESPACES if tool else ():
+    if tool is None:
+        return [], False, False
+    for flags, sweep in _NAMESPACES:
         probe = subprocess.run([tool, *flags, "true"], capture_output=True, timeout=10)
         if probe.returncode == 0:
             return [tool, *flags], True, sweep

@@ -156,10 +156,11 @@ def _decode_tensor(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> to
     if device.type == "meta":
         tensor = torch.empty(shape, dtype=dtype, device="meta")
     else:
-        tensor = tensors.get(meta["key"]) if type(meta["key"]) is str else None
-        if type(tensor) is not torch.Tensor or tensor.dtype != dtype or list(
-                tensor.shape) != shape:
+        found = tensors.get(meta["key"]) if type(meta["key"]) is str else None
+        if type(found) is not torch.Tensor or found.dtype != dtype or list(
+                found.shape) != shape:
             raise ProtocolError("tensor data missing or not matching its header")
+        tensor = found
         if device.type != "cpu":
             tensor = tensor.to(device) if _device_available(device) else tensor
     if meta["requires_grad"] and (dtype.is_floating_point or dtype.is_complex):
