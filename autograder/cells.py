@@ -53,6 +53,8 @@ from autograder import registry
 from autograder.notebook import NotebookError, notebook_to_source
 from autograder.registry import Assignment
 from autograder.report import SYMBOLS
+from autograder.sandbox import launch
+from autograder.sandbox.launch import ZygoteProcess
 
 GRADING_SECONDS = 600.0
 _SAVE = "Save the notebook (Ctrl+S / Cmd+S), then run this cell again."
@@ -284,7 +286,19 @@ def main(*, assignment: str, notebook: Path, out: Path) -> int:
     Returns:
         0 when ``out`` was written.
     """
-    # The engine imports torch and pytest: only this process needs them, not the kernel.
+    # Launched before the engine's imports (torch, pytest), so both warm up at once;
+    # only this process needs them, not the kernel.
+    with tempfile.TemporaryDirectory(prefix="torchgrade-zygote-") as folder:
+        launched = launch.start(workdir=Path(folder))
+        try:
+            return _grade_into(assignment=assignment, notebook=notebook, out=out,
+                               launched=launched)
+        finally:
+            launched.close()
+
+
+def _grade_into(*, assignment: str, notebook: Path, out: Path,
+                launched: ZygoteProcess) -> int:
     from autograder.judge.reference import Snapshots
     from autograder.judge.session import GradingOptions, InternalError, grade_batch
     from autograder.judge.snapshots import PUBLIC_SEED
@@ -297,7 +311,8 @@ def main(*, assignment: str, notebook: Path, out: Path) -> int:
                             files={chosen.name: notebook}, assignments=(chosen,))
     options = GradingOptions(reference=Snapshots(), seed=PUBLIC_SEED)  # as `torchgrade check`
     try:
-        [result] = grade_batch([submission], assignments=(chosen,), options=options)
+        [result] = grade_batch([submission], assignments=(chosen,), options=options,
+                               launched=launched)
     except InternalError as error:
         write_json(out, {"grader_error": error.reason})
         return 0

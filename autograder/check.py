@@ -19,6 +19,7 @@ from autograder.judge.reference import Snapshots
 from autograder.judge.session import GradingOptions, InternalError, grade_batch
 from autograder.judge.snapshots import PUBLIC_SEED
 from autograder.report import render_feedback
+from autograder.sandbox.launch import ZygoteProcess
 from autograder.submission import open_submission
 
 __all__ = ["PUBLIC_SEED", "main"]
@@ -27,7 +28,7 @@ EXIT_INTERNAL = 3
 
 
 def main(*, path: Path, names: Sequence[str] = (), snapshots: Path | None = None,
-         out: TextIO | None = None) -> int:
+         out: TextIO | None = None, launched: ZygoteProcess | None = None) -> int:
     """Grades the assignments ``names`` (all by default) of the folder ``path``.
 
     Args:
@@ -36,6 +37,8 @@ def main(*, path: Path, names: Sequence[str] = (), snapshots: Path | None = None
         snapshots: Folder of recorded snapshots (``<name>/snapshots.json``);
             by default the ones shipped with the package.
         out: Where the feedback is printed (the current standard output by default).
+        launched: A zygote launched early by the CLI, so its warm-up overlaps
+            the judge's imports (see :mod:`autograder.sandbox.launch`).
 
     Returns:
         0 when graded; 3 when the grader failed (e.g. stale snapshots).
@@ -45,7 +48,8 @@ def main(*, path: Path, names: Sequence[str] = (), snapshots: Path | None = None
     with tempfile.TemporaryDirectory(prefix="torchgrade-check-") as work:
         opened = open_submission(Path(path), assignments=chosen, workdir=Path(work))
         try:
-            [result] = grade_batch([opened], assignments=opened.assignments, options=options)
+            [result] = grade_batch([opened], assignments=opened.assignments, options=options,
+                                   launched=launched)
         except InternalError as error:
             print(f"torchgrade: the grader failed, so nothing was graded: {error.reason}",
                   file=sys.stderr)

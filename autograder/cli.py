@@ -7,12 +7,16 @@ unusable input path, 3 internal error of the grader.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from autograder import __version__
+from autograder.sandbox import launch
+from autograder.sandbox.launch import ZygoteProcess
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
 
@@ -93,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("release: give at least one of --stubs DIR, --snapshots, --docs FILE, "
                      "--student DIR, --grader DIR")
     try:
-        return _dispatch(args)
+        with _early_zygote(args.command) as launched:
+            return _dispatch(args, launched)
     except _usage_errors() as error:
         print(f"torchgrade: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -104,13 +109,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+# The commands that grade one batch: their zygote warms up while the judge imports.
+_ONE_BATCH = ("check", "grade", "demo")
+
+
+@contextlib.contextmanager
+def _early_zygote(command: str) -> Iterator[ZygoteProcess | None]:
+    """Launches the zygote first thing for a grading command; ends it in any case.
+
+    Importing torch and pytest for the judge and warming up the zygote take
+    about as long each; launched here, before either import, they overlap.
+    """
+    if command not in _ONE_BATCH:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="torchgrade-zygote-") as folder:
+        launched = launch.start(workdir=Path(folder))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _dispatch(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
     if args.command == "list":
         return _list()
     if args.command == "check":
         from autograder import check
 
-        return check.main(path=args.path, names=args.assignments, snapshots=args.snapshots)
+        return check.main(path=args.path, names=args.assignments, snapshots=args.snapshots,
+                          launched=launched)
     if args.command == "grade":
         from autograder import grade
 
@@ -118,7 +146,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                           assignment=args.assignment, seed=args.seed,
                           solutions=args.solutions, fail_under=args.fail_under,
                           details=args.details, call_seconds=args.timeout,
-                          device=args.device)
+                          device=args.device, launched=launched)
     if args.command == "validate":
         from autograder import validate
         from autograder.layout import solutions_dir
@@ -128,7 +156,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from autograder import demo
 
-        return demo.main(seed=args.seed, verbose=args.verbose)
+        return demo.main(seed=args.seed, verbose=args.verbose, launched=launched)
     from autograder import release
 
     solutions = None

@@ -20,12 +20,17 @@ from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, grade_batch
 from autograder.layout import examples_dir, solutions_dir, stubs_dir
 from autograder.report import render_feedback, render_gradebook
+from autograder.sandbox.launch import ZygoteProcess
 from autograder.submission import open_submission
 
 
 def main(*, examples: Path | None = None, seed: int | None = None, verbose: bool = False,
-         out: TextIO | None = None) -> int:
-    """Grades the reference, the stubs and the examples; prints the gradebook."""
+         out: TextIO | None = None, launched: ZygoteProcess | None = None) -> int:
+    """Grades the reference, the stubs and the examples; prints the gradebook.
+
+    ``launched`` is a zygote the CLI launched early (see
+    :mod:`autograder.sandbox.launch`).
+    """
     assignments = registry.discover()
     reference = solutions_dir()
     folders = [("reference (solutions/)", reference), ("stubs (assignments/)", stubs_dir())]
@@ -39,7 +44,8 @@ def main(*, examples: Path | None = None, seed: int | None = None, verbose: bool
                                                 workdir=Path(work)), label=label)
             for label, path in folders]
         results = grade_batch(submissions, assignments=assignments,
-                              options=GradingOptions(reference=Solutions(reference), seed=seed))
+                              options=GradingOptions(reference=Solutions(reference), seed=seed),
+                              launched=launched)
     elapsed = time.monotonic() - start
     if verbose:
         for result in results[2:]:

@@ -16,6 +16,7 @@ from autograder.layout import solutions_dir
 from autograder.report import render_feedback
 from autograder.results import SubmissionResult, to_json, write_json
 from autograder.sandbox.client import Limits
+from autograder.sandbox.launch import ZygoteProcess
 from autograder.submission import open_submission
 
 EXIT_GRADED, EXIT_UNDER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -25,7 +26,7 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
          seed: int | None = None, solutions: Path | None = None,
          fail_under: float | None = None, details: bool = False,
          call_seconds: float | None = None, device: str = "cpu",
-         out: TextIO | None = None) -> int:
+         out: TextIO | None = None, launched: ZygoteProcess | None = None) -> int:
     """Grades ``submission`` and returns the exit code of SPEC §3.
 
     Args:
@@ -39,6 +40,8 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
         call_seconds: Time limit of one call into student code.
         device: Where the scenarios run: ``cpu`` or ``cuda`` (when present).
         out: Where the feedback is printed (the current standard output by default).
+        launched: A zygote launched early by the CLI, so its warm-up overlaps
+            the judge's imports (see :mod:`autograder.sandbox.launch`).
 
     Raises:
         UsageError: bad arguments or an unusable submission path (exit 2).
@@ -59,7 +62,8 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
         options = GradingOptions(reference=Solutions(reference), seed=seed, limits=limits,
                                  device=device)
         try:
-            [result] = grade_batch([opened], assignments=opened.assignments, options=options)
+            [result] = grade_batch([opened], assignments=opened.assignments, options=options,
+                                   launched=launched)
         except InternalError as error:
             result = SubmissionResult(
                 submission=opened.label, assignments=(), seed=seed, status="error", device=device,

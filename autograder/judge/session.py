@@ -29,6 +29,7 @@ from autograder.notebook import NotebookError, notebook_to_source
 from autograder.registry import Assignment
 from autograder.results import AssignmentResult, CheckResult, SubmissionResult
 from autograder.sandbox.client import Limits, Zygote
+from autograder.sandbox.launch import ZygoteProcess
 from autograder.submission import Submission
 
 
@@ -100,8 +101,8 @@ class GradingOptions:
 
 
 def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assignment],
-                options: GradingOptions, answers: dict[str, dict[str, Any]] | None = None
-                ) -> list[SubmissionResult]:
+                options: GradingOptions, answers: dict[str, dict[str, Any]] | None = None,
+                launched: ZygoteProcess | None = None) -> list[SubmissionResult]:
     """Grades every submission on ``assignments``; one result per submission.
 
     Args:
@@ -110,6 +111,9 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
         options: How to grade.
         answers: When given, receives every reference answer of the session
             by assignment name, then memo key: what snapshots record.
+        launched: A zygote the caller launched early (see
+            :mod:`autograder.sandbox.launch`); this batch uses it up and ends
+            it. None launches one now.
 
     Raises:
         InternalError: the checks could not be collected or the reference
@@ -121,9 +125,11 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
                    for a in assignments if not s.assignments or a in s.assignments]
         graded = [a for a in assignments if any(t.assignment == a for t in targets)]
         if not graded:
+            if launched is not None:
+                launched.close()
             return [SubmissionResult(submission=s.label, assignments=(), seed=options.seed,
                                      version=__version__) for s in submissions]
-        with Zygote(workdir=work, network=options.network) as zygote:
+        with Zygote(workdir=work, network=options.network, launched=launched) as zygote:
             reference = open_reference(options.reference, zygote=zygote, limits=options.limits)
             runtime = Runtime(zygote=zygote, reference=reference, seed=options.seed,
                               limits=options.limits, memo={} if answers is None else answers,

@@ -9,15 +9,10 @@ student file and runs scenarios; every answer crosses back through
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.sandbox import errors
+from autograder.sandbox import errors, launch
 from autograder.sandbox.errors import SandboxFailure
+from autograder.sandbox.launch import ZygoteProcess
 from autograder.sandbox.protocol import (
     ChannelClosed,
     ChannelTimeout,
@@ -39,7 +35,6 @@ from autograder.sandbox.protocol import (
 
 _GRACE_SECONDS = 0.5  # lets faulthandler write where the code hung
 _OUTPUT_TAIL = 4000
-_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
 
 
 @dataclass(frozen=True)
@@ -84,24 +79,23 @@ class Zygote:
     Use as a context manager; :attr:`isolation` records what the OS allowed.
     """
 
-    def __init__(self, *, workdir: Path, network: bool = False) -> None:
-        self.workdir = Path(workdir)
-        self.isolation: dict[str, Any] = {}
+    def __init__(self, *, workdir: Path | None = None, network: bool = False,
+                 launched: ZygoteProcess | None = None) -> None:
+        """Launches a zygote in ``workdir``, or adopts one ``launched`` earlier.
+
+        Raises:
+            ValueError: neither ``workdir`` nor ``launched`` given.
+        """
+        if launched is None:
+            if workdir is None:
+                raise ValueError("a Zygote needs a workdir or a launched process")
+            launched = launch.start(workdir=Path(workdir), network=network)
+        self._launched = launched
+        self.workdir = launched.workdir
+        self.isolation: dict[str, Any] = dict(launched.isolation)
         self._count = 0
-        self._control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        prefix, cut, sweep = ([], False, False) if network else _unshare()
-        self.isolation.update(network_disabled=cut, process_sweep=sweep)
-        log = open(self.workdir / "zygote.log", "wb")  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [*prefix, sys.executable, "-I", "-m", "autograder.sandbox.zygote",
-             str(remote.fileno())],
-            pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            env=_sandbox_env(self.workdir), cwd=self.workdir, start_new_session=True)
-        remote.close()
-        log.close()
+        self._control = launched.control
         self._ready = False
-        self.isolation.update(process_group=True, memory_cap=sys.platform.startswith("linux"),
-                              cpu_limit=True, output_limit=True, python_isolated_mode=True)
 
     def sandbox(self, *, path: Path, module: str, limits: Limits, budget: Budget,
                 label: str) -> Sandbox:
@@ -152,10 +146,7 @@ class Zygote:
         return path.read_text(errors="replace")[-_OUTPUT_TAIL:] if path.exists() else ""
 
     def close(self) -> None:
-        self._control.close()
-        if self._process.poll() is None:
-            _kill_group(self._process.pid)
-            self._process.wait()
+        self._launched.close()
 
     def __enter__(self) -> Zygote:
         return self
@@ -279,7 +270,7 @@ class Sandbox:
                 send_message(self.sock, {"op": "exit"})
             except OSError:
                 pass
-            _kill_group(self.pid)
+            launch.kill_group(self.pid)
         self.sock.close()
 
     def discard(self) -> None:
@@ -288,52 +279,9 @@ class Sandbox:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def _kill_group(pid: int) -> None:
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            continue
-
-
 def _source_line(path: Path, line: int) -> str:
     try:
         lines = path.read_text(errors="replace").splitlines()
     except OSError:
         return ""
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
-
-
-def _sandbox_env(home: Path) -> dict[str, str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
-    env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
-    return env
-
-
-_NAMESPACES = (
-    (["--net", "--pid", "--fork", "--kill-child"], True),
-    (["--net", "--pid", "--fork", "--kill-child", "--map-root-user"], True),
-    (["--net"], False),
-    (["--net", "--map-root-user"], False),
-)
-
-
-@functools.cache
-def _unshare() -> tuple[list[str], bool, bool]:
-    """The command prefix giving the zygote new namespaces, as far as the OS allows.
-
-    Returns:
-        The prefix, whether the network is cut off, and whether the zygote is
-        the init of a PID namespace: when it goes, every process that student
-        code started goes with it.
-    """
-    tool = shutil.which("unshare")
-    if tool is None:
-        return [], False, False
-    for flags, sweep in _NAMESPACES:
-        probe = subprocess.run([tool, *flags, "true"], capture_output=True, timeout=10)
-        if probe.returncode == 0:
-            return [tool, *flags], True, sweep
-    return [], False, False

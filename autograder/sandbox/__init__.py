@@ -1,0 +1,1 @@
+"""The sandbox: a warm zygote forks one isolated process per submission file (see DESIGN.md)."""

@@ -1,0 +1,115 @@
+"""Starting the zygote process, without importing torch here.
+
+The zygote needs a couple of seconds to import torch and warm up, and the
+judge needs about as long to import torch and pytest. Launching the zygote
+is cheap and needs neither, so a command can start it first thing
+(:func:`start`) and hand it to the engine: the two warm-ups then overlap
+instead of adding up. :class:`autograder.sandbox.client.Zygote` adopts a
+launched process, or launches its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
+_NAMESPACES = (
+    (["--net", "--pid", "--fork", "--kill-child"], True),
+    (["--net", "--pid", "--fork", "--kill-child", "--map-root-user"], True),
+    (["--net"], False),
+    (["--net", "--map-root-user"], False),
+)
+
+
+@dataclass
+class ZygoteProcess:
+    """A launched zygote: its process, its control socket, and the isolation it got.
+
+    Attributes:
+        workdir: Where the zygote runs and its sandboxes get their folders.
+        process: The zygote (or the ``unshare`` wrapper around it).
+        control: The judge's end of the datagram socket the zygote listens on.
+        isolation: What the OS allowed (network off, process sweep, ...).
+    """
+
+    workdir: Path
+    process: subprocess.Popen[bytes]
+    control: socket.socket
+    isolation: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Ends the zygote and everything it forked; safe to call twice."""
+        self.control.close()
+        if self.process.poll() is None:
+            kill_group(self.process.pid)
+            self.process.wait()
+
+
+def start(*, workdir: Path, network: bool = False) -> ZygoteProcess:
+    """Launches ``python -I -m autograder.sandbox.zygote`` in ``workdir``.
+
+    Args:
+        workdir: An existing folder the zygote may use for the session.
+        network: Leave the network on (off, in a namespace, where the OS allows).
+    """
+    workdir = Path(workdir)
+    control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    prefix, cut, sweep = ([], False, False) if network else unshare()
+    with open(workdir / "zygote.log", "wb") as log:
+        process = subprocess.Popen(
+            [*prefix, sys.executable, "-I", "-m", "autograder.sandbox.zygote",
+             str(remote.fileno())],
+            pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            env=sandbox_env(workdir), cwd=workdir, start_new_session=True)
+    remote.close()
+    isolation = {"network_disabled": cut, "process_sweep": sweep, "process_group": True,
+                 "memory_cap": sys.platform.startswith("linux"), "cpu_limit": True,
+                 "output_limit": True, "python_isolated_mode": True}
+    return ZygoteProcess(workdir=workdir, process=process, control=control,
+                         isolation=isolation)
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILLs the process group led by ``pid`` (or the process alone)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+
+
+def sandbox_env(home: Path) -> dict[str, str]:
+    """The whole environment of the zygote and its sandboxes: nothing of the judge's."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONHASHSEED": "0", "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
+    env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+    return env
+
+
+@functools.cache
+def unshare() -> tuple[list[str], bool, bool]:
+    """The command prefix giving the zygote new namespaces, as far as the OS allows.
+
+    Returns:
+        The prefix, whether the network is cut off, and whether the zygote is
+        the init of a PID namespace: when it goes, every process that student
+        code started goes with it.
+    """
+    tool = shutil.which("unshare")
+    if tool is None:
+        return [], False, False
+    for flags, sweep in _NAMESPACES:
+        probe = subprocess.run([tool, *flags, "true"], capture_output=True, timeout=10)
+        if probe.returncode == 0:
+            return [tool, *flags], True, sweep
+    return [], False, False
