@@ -22,3 +22,11 @@ def test_ruff_finds_nothing() -> None:
 def test_mypy_finds_nothing(tmp_path: Path) -> None:
     done = _run("mypy", "--cache-dir", str(tmp_path / "cache"))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_package_folder_has_an_init() -> None:
+    """setup.py's find_packages skips folders without __init__.py: a wheel would lack them."""
+    missing = [str(folder.relative_to(ROOT)) for folder in (ROOT / "autograder").rglob("*")
+               if folder.is_dir() and folder.name != "__pycache__"
+               and any(folder.glob("*.py")) and not (folder / "__init__.py").is_file()]
+    assert missing == []
