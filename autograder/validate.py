@@ -76,7 +76,8 @@ class Plan:
     Attributes:
         solutions: The marked reference solutions.
         assignments: The assignments to validate.
-        stubs: The committed working copy (``assignments/``), checked for staleness.
+        stubs: The committed working copy (``assignments/``), checked for
+            staleness; None where there is none (an installed torchgrade).
         docs: The committed table of checks, when there is one.
         catalogue: The catalogue folder, or None to skip that step.
         student: An existing student bundle to scan; None builds one in memory.
@@ -89,7 +90,7 @@ class Plan:
 
     solutions: Path
     assignments: tuple[Assignment, ...]
-    stubs: Path
+    stubs: Path | None
     docs: Path | None
     catalogue: Path | None
     student: Path | None
@@ -105,7 +106,8 @@ def main(*, solutions: Path, stubs: Path | None = None, docs: Path | None = None
 
     Args:
         solutions: The ``solutions/`` folder.
-        stubs: The committed ``assignments/`` folder (default: the checkout's).
+        stubs: The committed ``assignments/`` folder (default: the checkout's,
+            when there is one).
         docs: The committed table of checks (default: the checkout's
             ``docs/checks.md`` when it exists).
         catalogue: The mistake catalogue (default: the checkout's
@@ -118,13 +120,15 @@ def main(*, solutions: Path, stubs: Path | None = None, docs: Path | None = None
     Returns:
         0 when every step passed or was skipped; 1 when any failed.
     """
+    default_stubs = ROOT / "assignments"
     default_docs = ROOT / "docs" / "checks.md"
     default_catalogue = ROOT / "tests" / "catalogue"
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="torchgrade-validate-") as work:
         plan = Plan(
             solutions=Path(solutions), assignments=registry.discover(),
-            stubs=Path(stubs) if stubs is not None else ROOT / "assignments",
+            stubs=Path(stubs) if stubs is not None else (
+                default_stubs if default_stubs.is_dir() else None),
             docs=docs if docs is not None else (default_docs if default_docs.is_file() else None),
             catalogue=catalogue if catalogue is not None else (
                 default_catalogue if default_catalogue.is_dir() else None),
@@ -277,8 +281,8 @@ def generated_files_current(plan: Plan) -> Finding:
     from autograder import release
 
     log = io.StringIO()
-    what = (f"{display(plan.stubs)}, the public snapshots"
-            + (f" and {display(plan.docs)}" if plan.docs else ""))
+    what = ", ".join([*([display(plan.stubs)] if plan.stubs else []), "the public snapshots",
+                      *([display(plan.docs)] if plan.docs else [])])
     try:
         with redirect_stdout(log):
             code = release.main(solutions=plan.solutions, stubs=plan.stubs, snapshots=True,
