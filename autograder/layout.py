@@ -30,6 +30,12 @@ def solutions_dir(explicit: Path | None = None) -> Path:
     return path.resolve()
 
 
+def catalogue_dir() -> Path | None:
+    """The checkout's mistake catalogue (``tests/catalogue``), or None without one."""
+    path = ROOT / "tests" / "catalogue"
+    return path if (path / "mistakes").is_dir() else None
+
+
 def stubs_dir() -> Path:
     """The checkout's ``assignments/``: generated student stubs."""
     return ROOT / "assignments"

@@ -43,7 +43,7 @@ from autograder.catalogue import (
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, InternalError, grade_batch
 from autograder.judge.snapshots import PUBLIC_SEED
-from autograder.layout import ROOT
+from autograder.layout import ROOT, catalogue_dir
 from autograder.registry import Assignment
 from autograder.release.files import display
 from autograder.release.stubs import render_stubs
@@ -122,7 +122,6 @@ def main(*, solutions: Path, stubs: Path | None = None, docs: Path | None = None
     """
     default_stubs = ROOT / "assignments"
     default_docs = ROOT / "docs" / "checks.md"
-    default_catalogue = ROOT / "tests" / "catalogue"
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="torchgrade-validate-") as work:
         plan = Plan(
@@ -130,8 +129,7 @@ def main(*, solutions: Path, stubs: Path | None = None, docs: Path | None = None
             stubs=Path(stubs) if stubs is not None else (
                 default_stubs if default_stubs.is_dir() else None),
             docs=docs if docs is not None else (default_docs if default_docs.is_file() else None),
-            catalogue=catalogue if catalogue is not None else (
-                default_catalogue if default_catalogue.is_dir() else None),
+            catalogue=catalogue if catalogue is not None else catalogue_dir(),
             student=student, work=Path(work),
             seed=secrets.randbits(32) if seed is None else seed)
         findings = []

@@ -192,6 +192,11 @@ def test_the_grader_bundle_has_solutions_checks_and_a_config_whose_digests_match
         notebook = json.loads(files[f"nbgrader/source/{assignment.name}/"
                                     f"{assignment.notebook_filename}"])
         assert any(BEGIN in "".join(cell["source"]) for cell in notebook["cells"])
+    catalogue = SOLUTIONS.parent / "tests" / "catalogue"
+    for kind in ("mistakes", "alternatives"):  # the catalogue travels with the solutions
+        for path in sorted((catalogue / kind).glob("[!_]*.py")):
+            assert files[f"catalogue/{kind}/{path.name}"] == path.read_bytes()
+    assert not any(path.startswith("catalogue/") for path in tree(released["student"]))
     config = json.loads(files["grader.json"])
     assert config["schema"] == bundles.GRADER_SCHEMA
     assert config["torchgrade_version"] == __version__

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.layout import solutions_dir
+from autograder.layout import catalogue_dir, solutions_dir
 from autograder.registry import Assignment, discover
 from autograder.release import bundles, checks_table
 from autograder.release import snapshots as public_snapshots
@@ -98,7 +98,8 @@ def main(
     for kind, directory in bundled.items():  # last: they copy the snapshots recorded above
         if directory is not None:
             assert solutions is not None
-            sources = bundles.Sources(solutions=Path(solutions), assignments=chosen)
+            sources = bundles.Sources(solutions=Path(solutions), assignments=chosen,
+                                      catalogue=catalogue_dir())
             codes.append(bundles.release(kind, sources=sources, directory=Path(directory),
                                          check=check))
     return max(codes, default=0)

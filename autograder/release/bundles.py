@@ -44,11 +44,14 @@ class Sources:
         assignments: The assignments to release, in order.
         check: How a student runs ``torchgrade check`` where the files land
             (READMEs say it).
+        catalogue: The mistake catalogue (``mistakes/``, ``alternatives/``) the
+            grader bundle carries, or None.
     """
 
     solutions: Path
     assignments: tuple[Assignment, ...]
     check: readmes.CheckCommand = readmes.BUNDLE
+    catalogue: Path | None = None
 
 
 Files = dict[str, str | bytes]
@@ -129,6 +132,21 @@ def checks(sources: Sources) -> Files:
     return files
 
 
+def catalogue(sources: Sources) -> Files:
+    """``catalogue/{mistakes,alternatives}/*.py``: the instructor's catalogue, where there is one.
+
+    Its variants quote the solutions, so it ships with them, never to
+    students; ``torchgrade validate --catalogue catalogue`` grades it.
+    """
+    if sources.catalogue is None:
+        return {}
+    files: Files = {}
+    for kind in ("mistakes", "alternatives"):
+        for path in sorted((sources.catalogue / kind).glob("[!_]*.py")):
+            files[f"catalogue/{kind}/{path.name}"] = path.read_bytes()
+    return files
+
+
 def source_notebooks(sources: Sources) -> Files:
     """``nbgrader/source/<name>/<module>.ipynb``: nbgrader's source notebooks."""
     rendered = render_source_notebooks(solutions=sources.solutions,
@@ -138,7 +156,8 @@ def source_notebooks(sources: Sources) -> Files:
 
 def grader_readme(sources: Sources) -> Files:
     """``README.md``: for instructors: grading one submission and a class."""
-    return {"README.md": readmes.grader_readme(sources.assignments)}
+    return {"README.md": readmes.grader_readme(sources.assignments,
+                                               catalogue=sources.catalogue is not None)}
 
 
 WORKING_COPY_STEPS: tuple[Step, ...] = (stubs, notebooks, assignment_readmes)
@@ -149,7 +168,8 @@ STUDENT_STEPS: tuple[Step, ...] = (stubs, notebooks, assignment_readmes, snapsho
 rendered from ``templates/ci/``) goes at the end of this tuple; the leak
 verification covers whatever the steps produce."""
 
-GRADER_STEPS: tuple[Step, ...] = (solutions, checks, source_notebooks, grader_readme)
+GRADER_STEPS: tuple[Step, ...] = (solutions, checks, catalogue, source_notebooks,
+                                  grader_readme)
 """The grader bundle; :func:`build_grader` adds ``grader.json`` over these files."""
 
 

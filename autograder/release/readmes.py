@@ -205,7 +205,10 @@ def course_readme(assignments: Sequence[Assignment], *, check: CheckCommand) -> 
                   example=assignments[0] if assignments else None)
 
 
-def grader_readme(assignments: Sequence[Assignment]) -> str:
-    """The grader bundle's README: how an instructor grades one submission or a class."""
+def grader_readme(assignments: Sequence[Assignment], *, catalogue: bool = False) -> str:
+    """The grader bundle's README: how an instructor grades one submission or a class.
+
+    ``catalogue`` says whether the bundle carries a mistake catalogue.
+    """
     return render("grader/README.md.j2", assignments=assignments, version=__version__,
-                  total=f"{sum(a.points for a in assignments):g}")
+                  total=f"{sum(a.points for a in assignments):g}", catalogue=catalogue)
