@@ -33,10 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="grade your working copy with the public seeds")
     check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                        help="e.g. 02_my_linear, my_linear or 2 (default: all)")
-    check.add_argument("--path", type=Path, default=Path("assignments"),
-                       help="your working copy (default: ./assignments)")
+    check.add_argument("--path", type=Path,
+                       help="your working copy (default: ./assignments, or . in a student "
+                            "bundle)")
     check.add_argument("--snapshots", type=Path, metavar="DIR",
-                       help="recorded public snapshots (default: those shipped with torchgrade)")
+                       help="recorded public snapshots (default: the bundle's snapshots/, "
+                            "else those shipped with torchgrade)")
 
     grade = commands.add_parser("grade", help="grade a submission (folder, .zip, .py, .ipynb)")
     grade.add_argument("submission", type=Path)

@@ -12,6 +12,8 @@ import hashlib
 import json
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,7 +88,7 @@ def test_the_student_bundle_has_stubs_notebooks_readmes_and_public_snapshots(rel
             assert f"| `{row.spec.id.partition('/')[2]}` | {row.spec.points:g} |" in readme
             assert f"### `{row.spec.part}`" in readme
         assert all(hint in readme for hint in assignment.hints) and assignment.hints
-        assert f"torchgrade check {assignment.name} --path . --snapshots snapshots" in readme
+        assert f"torchgrade check {assignment.name}\n" in readme
         for name in ("snapshots.json", "snapshots.safetensors"):
             copied = student / "snapshots" / assignment.name / name
             assert copied.read_bytes() == (snapshot_dir(assignment) / name).read_bytes()
@@ -108,15 +110,27 @@ def test_two_releases_are_byte_identical(released, tmp_path):
 
 
 def test_check_grades_the_bundled_stubs_to_zero_from_the_bundled_snapshots(
-        released, tmp_path, capsys):
+        released, tmp_path):
+    """Plain `torchgrade check` in the bundle's folder finds its files and its snapshots."""
     bundle = shutil.copytree(released["student"], tmp_path / "course")  # check writes caches
-    capsys.readouterr()
-    assert cli(["check", "--path", str(bundle), "--snapshots", str(bundle / "snapshots")]) == 0
-    out = capsys.readouterr().out
+    command = [sys.executable, "-m", "autograder.cli", "check"]
+    done = subprocess.run(command, cwd=bundle, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
     assert "course: 0/100" in out
     rows = [line.split()[0] for line in out.splitlines() if line.startswith("  ")
             and line.split()[0] in ("PASS", "FAIL", "ERR", "TIME", "TODO", "MISS")]
     assert rows == ["TODO"] * sum(len(checks_table.collect(a)) for a in ASSIGNMENTS)
+    # The bundle's snapshots are the ones used: 04 solved scores 20 with them, and
+    # without the bundle's 04 snapshots it cannot be checked at all.
+    shutil.copy(SOLUTIONS / "04_collate" / "collate.py", bundle / "04_collate" / "collate.py")
+    done = subprocess.run([*command, "04"], cwd=bundle, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0 and "course: 20/20" in done.stdout, done.stdout + done.stderr
+    shutil.rmtree(bundle / "snapshots" / "04_collate")
+    done = subprocess.run([*command, "04"], cwd=bundle, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 3 and "04_collate" in done.stderr, done.stderr
 
 
 def test_a_folder_that_is_not_a_bundle_is_refused(tmp_path, capsys):

@@ -81,7 +81,7 @@ def assignment_readmes(sources: Sources) -> Files:
 # --- student bundle only ---------------------------------------------------------------
 
 def snapshots(sources: Sources) -> Files:
-    """``snapshots/<name>/snapshots.{json,safetensors}``, for ``check --snapshots snapshots``.
+    """``snapshots/<name>/snapshots.{json,safetensors}``, which ``check`` prefers in a bundle.
 
     Copied from the package data that ``torchgrade release --snapshots``
     recorded, in the layout :class:`~autograder.judge.reference.Snapshots`

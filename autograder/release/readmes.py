@@ -43,8 +43,7 @@ class CheckCommand:
 
 
 WORKING_COPY = CheckCommand("", "the folder that holds `assignments/`")
-BUNDLE = CheckCommand(" --path . --snapshots snapshots",
-                      "the top folder of the course (the one that holds `snapshots/`)")
+BUNDLE = CheckCommand("", "the top folder of the course (the one that holds `snapshots/`)")
 
 
 @dataclass(frozen=True)
