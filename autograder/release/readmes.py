@@ -31,19 +31,18 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 class CheckCommand:
     """How a student runs ``torchgrade check`` where the files land.
 
+    The command is the same in both places (``check`` finds the files and a
+    bundle's snapshots itself); only the folder to run it from differs.
+
     Attributes:
-        options: Appended to ``torchgrade check <name>``: the bundle names
-            its own folder and snapshots, the repository's ``assignments/``
-            uses the defaults.
         where: The folder to run it from, as a phrase in a sentence.
     """
 
-    options: str
     where: str
 
 
-WORKING_COPY = CheckCommand("", "the folder that holds `assignments/`")
-BUNDLE = CheckCommand("", "the top folder of the course (the one that holds `snapshots/`)")
+WORKING_COPY = CheckCommand("the folder that holds `assignments/`")
+BUNDLE = CheckCommand("the top folder of the course (the one that holds `snapshots/`)")
 
 
 @dataclass(frozen=True)
