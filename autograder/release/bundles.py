@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.judge.snapshots import JSON_NAME, RECORD_COMMAND, TENSORS_NAME, snapshot_dir
+from autograder.layout import solution_file
 from autograder.registry import Assignment
 from autograder.release import checks_table, leaks, publish, readmes
 from autograder.release.files import display
@@ -114,10 +115,7 @@ def solutions(sources: Sources) -> Files:
     """``solutions/<name>/<module>.py``: the references as written, markers included."""
     files: Files = {}
     for assignment in sources.assignments:
-        path = sources.solutions / assignment.name / assignment.filename
-        if not path.is_file():
-            raise FileNotFoundError(f"no reference solution for assignment {assignment.name}: "
-                                    f"expected the file {path}")
+        path = solution_file(sources.solutions, assignment)
         files[f"solutions/{assignment.name}/{assignment.filename}"] = path.read_bytes()
     return files
 

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from autograder.judge.snapshots import PUBLIC_SEED
+from autograder.layout import read_solution
 from autograder.registry import Assignment
 from autograder.release.stubs import BEGIN, END
 
@@ -84,8 +85,7 @@ def solution_lines(*, solutions: Path, assignments: Sequence[Assignment]) -> fro
     inside: set[str] = set()
     outside: set[str] = set()
     for assignment in assignments:
-        path = Path(solutions) / assignment.name / assignment.filename
-        secret, public = split_lines(path.read_bytes().decode("utf-8"))
+        secret, public = split_lines(read_solution(solutions, assignment)[1])
         inside |= secret
         outside |= public
     public_text = "\n".join(sorted(outside))

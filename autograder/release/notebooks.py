@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.layout import read_solution
 from autograder.registry import Assignment
 from autograder.release import checks_table
 from autograder.release.docstrings import summary
@@ -125,11 +126,7 @@ def render_source_notebooks(*, solutions: Path, assignments: Sequence[Assignment
 
 def _render(assignment: Assignment, solutions: Path, *, student: bool) -> str:
     """One notebook's JSON text; both versions share every cell but the solutions'."""
-    path = solutions / assignment.name / assignment.filename
-    if not path.is_file():
-        raise FileNotFoundError(f"no reference solution for assignment {assignment.name}: "
-                                f"expected the file {path}")
-    source = path.read_bytes().decode("utf-8")
+    path, source = read_solution(solutions, assignment)
     stub = make_stub(source, filename=str(path))  # validates the markers in any case
     segments = _segments(source, str(path))
     if student:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import __version__
+from autograder.layout import read_solution
 from autograder.registry import Assignment
 from autograder.release import checks_table
 from autograder.release.docstrings import summary
@@ -185,11 +186,8 @@ def assignment_readme(assignment: Assignment, *, solutions: Path,
     Raises:
         FileNotFoundError: The assignment has no reference solution.
     """
-    path = Path(solutions) / assignment.name / assignment.filename
-    if not path.is_file():
-        raise FileNotFoundError(f"no reference solution for assignment {assignment.name}: "
-                                f"expected the file {path}")
-    parts = outline(path.read_bytes().decode("utf-8"), filename=str(path))
+    path, source = read_solution(solutions, assignment)
+    parts = outline(source, filename=str(path))
     rows = checks_table.collect(assignment)
     return render("assignment/README.md.j2", assignment=assignment,
                   points=f"{assignment.points:g}", sections=sections(parts, rows),

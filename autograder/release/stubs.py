@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.layout import read_solution
 from autograder.registry import Assignment
 
 BEGIN = "### BEGIN SOLUTION"
@@ -145,13 +146,7 @@ def render_stubs(*, solutions: Path, assignments: Sequence[Assignment]) -> dict[
     """
     rendered: dict[str, str] = {}
     for assignment in assignments:
-        path = Path(solutions) / assignment.name / assignment.filename
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"no reference solution for assignment {assignment.name}: expected the file {path}"
-            )
-        # Bytes, not read_text(): universal newlines would rewrite CRLF files.
-        source = path.read_bytes().decode("utf-8")
+        path, source = read_solution(solutions, assignment)
         rendered[f"{assignment.name}/{assignment.filename}"] = make_stub(source, filename=str(path))
     return rendered
 
