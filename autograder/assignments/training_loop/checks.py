@@ -104,6 +104,15 @@ def _modes(modes: list[str]) -> str:
     return " and ".join(seen) if seen else "no"
 
 
+def _train_val_args(rng: torch.Generator, seed: int, device: torch.device
+                    ) -> dict[str, Any]:
+    """A training set of 23 samples and a validation set of 11, for fit and resuming."""
+    inputs, targets = _data(rng, 23)
+    val_inputs, val_targets = _data(rng, 11)
+    return {"inputs": inputs, "targets": targets, "val_inputs": val_inputs,
+            "val_targets": val_targets, "seed": seed, "device": str(device)}
+
+
 def _evaluate_args(rng: torch.Generator, seed: int, device: torch.device, with_grads: bool
                    ) -> dict[str, Any]:
     inputs, targets = _data(rng, 11)
@@ -164,10 +173,7 @@ def test_evaluate_no_grad(submission, rng, seed, device):
 @check(points=2, part="fit")
 def test_fit_history(submission, reference, rng, seed, device):
     """fit returns one train and one validation loss per epoch."""
-    inputs, targets = _data(rng, 23)
-    val_inputs, val_targets = _data(rng, 11)
-    args = {"inputs": inputs, "targets": targets, "val_inputs": val_inputs,
-            "val_targets": val_targets, "seed": seed, "epochs": 3, "device": str(device)}
+    args = {**_train_val_args(rng, seed, device), "epochs": 3}
     got = submission.run(scenarios.fit, **args)
     want = reference.run(scenarios.fit, **args)
     history = field(got, "history", what="history")
@@ -209,10 +215,7 @@ def test_checkpoint_file(submission, rng, seed, device):
 @check(points=2, part="load_checkpoint")
 def test_checkpoint_resume(submission, reference, rng, seed, device):
     """Training resumed from a checkpoint continues exactly like uninterrupted training."""
-    inputs, targets = _data(rng, 23)
-    val_inputs, val_targets = _data(rng, 11)
-    args = {"inputs": inputs, "targets": targets, "val_inputs": val_inputs,
-            "val_targets": val_targets, "seed": seed, "device": str(device)}
+    args = _train_val_args(rng, seed, device)
     got = submission.run(scenarios.checkpoint_resume, **args)
     want = reference.run(scenarios.checkpoint_resume, **args)
     assert_close(field(got, "epoch", what="epoch"), want["epoch"],
