@@ -42,7 +42,7 @@ from autograder.catalogue import (
 )
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, InternalError, grade_batch
-from autograder.judge.snapshots import PUBLIC_SEED
+from autograder.judge.snapshots import PUBLIC_SEED, RECORD_COMMAND
 from autograder.layout import ROOT, catalogue_dir
 from autograder.registry import Assignment
 from autograder.release.files import display
@@ -160,7 +160,7 @@ def _print_finding(finding: Finding, out: TextIO | None) -> None:
 
 def reference_on_public_seed(plan: Plan) -> Finding:
     """The reference scores full marks on the inputs ``torchgrade check`` uses."""
-    return _reference(plan, PUBLIC_SEED, "the public seed")
+    return _reference_finding(_public(plan)[0], "the public seed")
 
 
 def reference_on_fresh_seed(plan: Plan) -> Finding:
@@ -168,9 +168,18 @@ def reference_on_fresh_seed(plan: Plan) -> Finding:
     return _reference_finding(_fresh(plan)["reference"], f"a fresh seed ({plan.seed})")
 
 
-def _reference(plan: Plan, seed: int, which: str) -> Finding:
-    [result] = _grade(plan, {"reference": plan.solutions}, seed)
-    return _reference_finding(result, which)
+def _public(plan: Plan) -> tuple[SubmissionResult, dict[str, dict[str, Any]]]:
+    """The reference graded on the public seed, and its answers: what snapshots record.
+
+    Graded once: the reference step reads the result, the staleness step
+    compares the answers with the recorded snapshots.
+    """
+    if "public" not in plan.cache:
+        answers: dict[str, dict[str, Any]] = {}
+        [result] = _grade(plan, {"reference": plan.solutions}, PUBLIC_SEED, answers=answers)
+        plan.cache["public"] = (result, {a.name: answers.get(a.name, {})
+                                         for a in plan.assignments})
+    return plan.cache["public"]
 
 
 def _reference_finding(result: SubmissionResult, which: str) -> Finding:
@@ -277,21 +286,32 @@ def _variant_folders(plan: Plan, catalogue: Catalogue) -> dict[str, Path]:
 def generated_files_current(plan: Plan) -> Finding:
     """The committed stubs, notebooks, READMEs, snapshots and docs match the sources."""
     from autograder import release
+    from autograder.release import snapshots as public_snapshots
 
-    log = io.StringIO()
     what = ", ".join([*([display(plan.stubs)] if plan.stubs else []), "the public snapshots",
                       *([display(plan.docs)] if plan.docs else [])])
+    result, answers = _public(plan)  # the reference's public answers, graded once
+    lost = alternative_problems(result)
+    if lost:
+        return Finding("failed", f"{what} could not be regenerated to compare",
+                       ("the reference must score full marks on the public seed before its "
+                        "answers can be compared with the snapshots:", *lost))
+    log = io.StringIO()
     try:
         with redirect_stdout(log):
-            code = release.main(solutions=plan.solutions, stubs=plan.stubs, snapshots=True,
-                                docs=plan.docs, check=True, assignments=plan.assignments)
-    except (release.RecordingError, release.MarkerError) as error:
+            code = release.main(solutions=plan.solutions, stubs=plan.stubs, docs=plan.docs,
+                                check=True, assignments=plan.assignments)
+    except release.MarkerError as error:
         return Finding("failed", f"{what} could not be regenerated to compare",
                        tuple(str(error).splitlines()))
-    lines = tuple(line for line in log.getvalue().splitlines() if line.strip())
-    if code == 0:
+    lines = [line for line in log.getvalue().splitlines() if line.strip()]
+    stale = public_snapshots.stale(answers, assignments=plan.assignments)
+    if stale:
+        lines += ["These public snapshots are out of date:", *stale,
+                  f"Re-record them (never edit them by hand) with: {RECORD_COMMAND}"]
+    if code == 0 and not stale:
         return Finding("ok", f"{what} match solutions/ and the checks")
-    return Finding("failed", f"{what} are out of date", lines)
+    return Finding("failed", f"{what} are out of date", tuple(lines))
 
 
 def student_bundle_leaks_nothing(plan: Plan) -> Finding:
@@ -318,13 +338,15 @@ def student_bundle_leaks_nothing(plan: Plan) -> Finding:
                          f"grading seed")
 
 
-def _grade(plan: Plan, folders: dict[str, Path], seed: int) -> list[SubmissionResult]:
+def _grade(plan: Plan, folders: dict[str, Path], seed: int,
+           answers: dict[str, dict[str, Any]] | None = None) -> list[SubmissionResult]:
     work = plan.work / f"grading-{len(list(plan.work.glob('grading-*')))}"
     work.mkdir()
     submissions = [open_submission(path, assignments=plan.assignments, workdir=work)
                    for path in folders.values()]
     return grade_batch(submissions, assignments=plan.assignments,
-                       options=GradingOptions(reference=Solutions(plan.solutions), seed=seed))
+                       options=GradingOptions(reference=Solutions(plan.solutions), seed=seed),
+                       answers=answers)
 
 
 STEPS: tuple[Callable[[Plan], Finding], ...] = (

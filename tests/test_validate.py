@@ -89,3 +89,19 @@ def test_every_fault_is_named_and_the_exit_is_1(tmp_path: Path,
     assert _status(report, "the public snapshots") == "failed"
     bundle = next(k for k in report if "student bundle at" in k)
     assert bundle.startswith("failed") and "04_collate/notes.py" in report[bundle]
+
+
+def test_snapshots_that_no_longer_match_the_reference_are_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A reference changed consistently (still 100 against itself) outdates the snapshots."""
+    solutions = make_submission(tmp_path / "solutions", {"03_custom_dataset": replace(
+        "slope: float = 2.0", "slope: float = 3.0")})
+    code = main(["validate", "--solutions", str(solutions),
+                 "--catalogue", str(_catalogue(tmp_path / "catalogue")), "--seed", "5"])
+    report = _report(capsys)
+    assert code == 1
+    assert _status(report, "on the public seed") == "ok"
+    snapshots = next(k for k in report if "the public snapshots" in k)
+    assert snapshots.startswith("failed") and "are out of date" in snapshots
+    assert "These public snapshots are out of date" in report[snapshots]
+    assert "03_custom_dataset" in report[snapshots]
