@@ -18,9 +18,12 @@ from pathlib import Path
 
 from autograder.notebook import NotebookError, notebook_to_source
 
+NOT_IMPLEMENTED = "is not implemented yet"
+"""What the message of every stub body says after the name (make_stub writes it)."""
 # What make_stub writes in place of each solution block (one line).
-_STUB_BODY = re.compile(r"^[ \t]*raise NotImplementedError\(\"[^\n]* is not implemented yet: ",
-                        re.MULTILINE)
+_STUB_BODY = re.compile(
+    r"^[ \t]*raise NotImplementedError\(\"[^\n]* " + re.escape(NOT_IMPLEMENTED) + ": ",
+    re.MULTILINE)
 
 
 def stub_bodies_left(path: Path) -> int | None:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from autograder.layout import read_solution
 from autograder.registry import Assignment
+from autograder.stub_progress import NOT_IMPLEMENTED
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -116,7 +117,7 @@ def make_stub(source: str, *, filename: str) -> str:
         out.extend(lines[cursor : block.begin - 1])
         indent = _indent(lines[block.begin - 1])
         message = json.dumps(
-            f"{target.qualname} is not implemented yet: {target.instruction}", ensure_ascii=False
+            f"{target.qualname} {NOT_IMPLEMENTED}: {target.instruction}", ensure_ascii=False
         )
         out.append(f"{indent}# TODO: implement {target.qualname} (see the docstring above)."
                    f"{_newline(lines[block.begin - 1])}")
