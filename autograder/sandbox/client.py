@@ -2,13 +2,16 @@
 
 :class:`Zygote` starts one ``python -I`` process (in a network namespace of its
 own where the OS allows) that imports torch once; :meth:`Zygote.sandbox`
-forks a :class:`Sandbox` from it in ~tens of milliseconds. A sandbox loads one
-student file and runs scenarios; every answer crosses back through
+forks a :class:`Sandbox` from it in ~tens of milliseconds. A sandbox runs one
+student file, whose bytes are read here and sent to it, and then runs
+scenarios; every answer crosses back through
 :mod:`autograder.sandbox.protocol` and is validated here.
 """
 
 from __future__ import annotations
 
+import base64
+import importlib.util
 import json
 import re
 import shutil
@@ -35,6 +38,7 @@ from autograder.sandbox.protocol import (
 
 _GRACE_SECONDS = 0.5  # lets faulthandler write where the code hung
 _OUTPUT_TAIL = 4000
+_MAX_SOURCE_BYTES = 8 << 20  # sent in a load request's header, base64 (see protocol)
 
 
 @dataclass(frozen=True)
@@ -168,9 +172,33 @@ class Sandbox:
     label: str
     alive: bool = True
     notes: list[dict[str, Any]] = field(default_factory=list)
+    source: bytes = b""  # the bytes graded, as read by :meth:`load`
 
     def load(self, module: str) -> None:
+        """Runs the student's file in the sandbox as module ``module``.
+
+        The file is read here, once, and its bytes travel in the request: the
+        sandbox compiles exactly them and never opens the file, its folder or
+        a bytecode cache beside it (SPEC §2: exactly the submitted source is
+        graded, and nothing is written into a submission).
+
+        Raises:
+            SandboxFailure: the file could not be read or run (status
+                ``error`` or ``timeout``); the sandbox is already gone.
+        """
+        try:
+            self.source = self.path.read_bytes()
+        except OSError as error:
+            self.close()
+            raise SandboxFailure("error", f"Could not read {self.label} "
+                                 f"({error.strerror or error}).", str(error)) from None
+        if len(self.source) > _MAX_SOURCE_BYTES:
+            self.close()
+            raise SandboxFailure("error", f"{self.label} is {len(self.source) / 2**20:.1f} MiB "
+                                 f"of code; a file may hold at most "
+                                 f"{_MAX_SOURCE_BYTES // 2**20} MiB. Keep data out of it.")
         header = {"op": "load", "path": str(self.path), "module": module,
+                  "source": base64.b64encode(self.source).decode("ascii"),
                   "timeout": self.limits.load_seconds}
         reply = self._exchange(header, {}, self.limits.load_seconds, loading=True)
         if not reply.get("ok"):
@@ -249,7 +277,7 @@ class Sandbox:
                 line = int(match.group(2))
                 return errors.describe_where(
                     {"file": self.label, "line": line, "function": match.group(3),
-                     "code": _source_line(self.path, line)})
+                     "code": _source_line(self.source, line)})
         return ""
 
     def output(self) -> str:
@@ -279,9 +307,10 @@ class Sandbox:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def _source_line(path: Path, line: int) -> str:
+def _source_line(source: bytes, line: int) -> str:
+    """Line ``line`` of the graded source (not of the file, which may have changed since)."""
     try:
-        lines = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return ""
+        lines = importlib.util.decode_source(source).splitlines()
+    except (SyntaxError, UnicodeError, LookupError):
+        lines = source.decode(errors="replace").splitlines()
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""

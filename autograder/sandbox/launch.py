@@ -54,22 +54,30 @@ class ZygoteProcess:
             self.process.wait()
 
 
-def start(*, workdir: Path, network: bool = False) -> ZygoteProcess:
-    """Launches ``python -I -m autograder.sandbox.zygote`` in ``workdir``.
+def start(*, workdir: Path, network: bool = False,
+          environment: dict[str, str] | None = None) -> ZygoteProcess:
+    """Launches ``python -I -B -m autograder.sandbox.zygote`` in ``workdir``.
+
+    ``-B``: neither the zygote nor a sandbox ever writes bytecode, anywhere
+    (student files are compiled from the bytes the judge sends, see
+    :meth:`autograder.sandbox.client.Sandbox.load`).
 
     Args:
         workdir: An existing folder the zygote may use for the session.
         network: Leave the network on (off, in a namespace, where the OS allows).
+        environment: Variables added to the zygote's environment (see
+            :func:`sandbox_env`), e.g. to choose other CPU kernels.
     """
     workdir = Path(workdir)
     control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     prefix, cut, sweep = ([], False, False) if network else unshare()
     with open(workdir / "zygote.log", "wb") as log:
         process = subprocess.Popen(
-            [*prefix, sys.executable, "-I", "-m", "autograder.sandbox.zygote",
+            [*prefix, sys.executable, "-I", "-B", "-m", "autograder.sandbox.zygote",
              str(remote.fileno())],
             pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            env=sandbox_env(workdir), cwd=workdir, start_new_session=True)
+            env={**sandbox_env(workdir), **(environment or {})}, cwd=workdir,
+            start_new_session=True)
     remote.close()
     isolation = {"network_disabled": cut, "process_sweep": sweep, "process_group": True,
                  "memory_cap": sys.platform.startswith("linux"), "cpu_limit": True,

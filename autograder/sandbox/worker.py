@@ -8,8 +8,12 @@ passes in the judge earn points.
 
 Requests (JSON headers, see :mod:`autograder.sandbox.protocol`):
 
-* ``{"op": "load", "path": ..., "module": ...}`` imports the student file
-  under the fixed module name;
+* ``{"op": "load", "path": ..., "module": ..., "source": base64}`` runs the
+  student's file as the module of the fixed name: ``source`` is the file's
+  bytes as the judge read them, compiled here with ``path`` as its file
+  name. Nothing is imported by path, so a bytecode cache (``__pycache__``)
+  beside the file is never read, and none is written (the zygote runs with
+  ``-B``): what is graded is exactly the submitted text;
 * ``{"op": "call", "scenario": "pkg.mod:function", "args": {...},
   "timeout": seconds}`` runs a scenario on the loaded module;
 * ``{"op": "exit"}``.
@@ -21,9 +25,11 @@ file it happened.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import faulthandler
 import importlib
+import importlib.machinery
 import importlib.util
 import linecache
 import os
@@ -65,7 +71,8 @@ def serve(sock: socket.socket, *, hang_report: str) -> None:
             report.truncate()
             faulthandler.dump_traceback_later(timeout, file=report)
         if op == "load":
-            module, reply = _load(header["path"], header["module"], sock)
+            module, reply = _load(header["path"], header["module"], header.get("source"),
+                                  sock)
         elif op == "call":
             reply = _call(module, header["scenario"], decode_value(header["args"], tensors))
         else:
@@ -87,21 +94,47 @@ def _reply(sock: socket.socket, reply: dict[str, Any]) -> None:
     send_message(sock, reply)
 
 
-def _load(path: str, name: str, sock: socket.socket
+def _load(path: str, name: str, encoded: Any, sock: socket.socket
           ) -> tuple[types.ModuleType | None, dict[str, Any]]:
-    """Imports the student's file by path under the fixed name ``name``."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        return None, _error("load", FileNotFoundError(f"cannot load {path}"), path)
-    module = importlib.util.module_from_spec(spec)
+    """Runs the student's source as a fresh module registered under ``name``.
+
+    ``encoded`` is the file's bytes (base64) that the judge read once: they
+    are compiled here, never the file on disk, so a bytecode cache beside it
+    cannot stand in for the text and nothing is written next to it. The
+    text goes into :mod:`linecache` under ``path``, so that tracebacks, the
+    "line N" of feedback and stub detection quote exactly what was graded.
+    """
+    try:
+        source = base64.b64decode(encoded, validate=True)
+    except (TypeError, ValueError) as error:  # binascii.Error is a ValueError
+        return None, _error("load", RuntimeError(f"the judge sent no source: {error}"), None)
+    module = types.ModuleType(name)
+    module.__file__ = path
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None, origin=path)
     sys.modules[name] = module
+    _remember_source(path, source)
     _watch_exits(sock, path)
     try:
-        spec.loader.exec_module(module)
+        code = compile(source, path, "exec", dont_inherit=True)
+        exec(code, module.__dict__)
     except BaseException as error:  # noqa: BLE001 - a student's SystemExit too
         sys.modules.pop(name, None)
         return None, _error("load", error, path)
     return module, {"ok": True, "value": None}
+
+
+def _remember_source(path: str, source: bytes) -> None:
+    """Puts the graded text into :mod:`linecache` for ``path``.
+
+    An entry whose modification time is None is one that
+    :func:`linecache.checkcache` keeps as it is, so the file on disk is never
+    read back in its place.
+    """
+    try:
+        text = importlib.util.decode_source(source)
+    except (SyntaxError, UnicodeError, LookupError):
+        return  # compile() reports the same problem, with its line
+    linecache.cache[path] = (len(text), None, text.splitlines(keepends=True), path)
 
 
 def _watch_exits(sock: socket.socket, path: str) -> None:

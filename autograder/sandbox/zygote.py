@@ -1,11 +1,14 @@
 """The warm zygote: imports torch once, then forks one sandbox per request.
 
-Run as ``python -I -m autograder.sandbox.zygote FD`` by
+Run as ``python -I -B -m autograder.sandbox.zygote FD`` by
 :class:`autograder.sandbox.client.Zygote`, with an empty environment and,
 where the OS allows, in a network namespace of its own. ``FD`` is a Unix
 datagram socket on which the judge sends fork requests, each carrying the
 socket the new sandbox will talk on. The zygote holds no reference code, no
-snapshots and no seeds: only torch and the sandbox's own modules.
+snapshots and no seeds: only torch and the sandbox's own modules. Neither it
+nor a sandbox writes bytecode anywhere (``-B``, and :func:`main` says so
+again whoever starts it): student files are compiled from the bytes the
+judge sends, never imported by path.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ _REQUEST_BYTES = 65536
 
 
 def main(argv: list[str]) -> None:
+    sys.dont_write_bytecode = True  # as -B: no __pycache__ next to anything imported
     control = socket.socket(fileno=int(argv[0]))
     _die_with_parent()
     torch.set_num_threads(1)
