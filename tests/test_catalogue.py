@@ -37,11 +37,18 @@ MISTAKES = list(CATALOGUE.mistakes)
 UNCAUGHT = list(CATALOGUE.uncaught)
 ALTERNATIVES = list(CATALOGUE.alternatives)
 
-# SPEC §2: on a CPU-only machine these three still lose their device points.
+# SPEC §2: on a CPU-only machine these still lose their device points (the stand-in
+# accelerator of autograder.sandbox.standin, or 05's recorded moves).
 DEVICE_CASES = {
+    "01_manual_autograd:gradient_buffer_without_device": "01_manual_autograd/device_and_dtype",
+    "01_manual_autograd:module_level_device": "01_manual_autograd/device_and_dtype",
+    "01_manual_autograd:loss_rebuilt_on_cpu": "01_manual_autograd/device_and_dtype",
+    "01_manual_autograd:forward_hard_codes_cuda": "01_manual_autograd/device_and_dtype",
+    "02_my_linear:device_ignored": "02_my_linear/device_and_dtype",
+    "02_my_linear:device_from_cuda_availability": "02_my_linear/device_and_dtype",
+    "02_my_linear:bias_without_device": "02_my_linear/device_and_dtype",
     "05_training_loop:device_only_inputs_moved": "05_training_loop/device",
     "05_training_loop:device_hard_coded_cpu": "05_training_loop/device",
-    "02_my_linear:device_ignored": "02_my_linear/device_and_dtype",
 }
 
 

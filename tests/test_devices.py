@@ -1,7 +1,8 @@
 """The device scenarios run on: ``cpu`` everywhere, ``cuda`` where a GPU is present.
 
-Device handling itself is graded on any machine (the ``meta`` device and a
-recorded-moves stand-in, see ``test_catalogue``). These tests cover choosing
+Device handling itself is graded on any machine (a stand-in accelerator that
+carries values, ``autograder.sandbox.standin``, and 05's recorded moves; see
+``test_standin`` and ``test_catalogue``). These tests cover choosing
 the device: a device the machine lacks is a usage error, and on a machine
 with CUDA the same checks run there (``gpu`` marker; skipped, never counted
 as passed, without one).

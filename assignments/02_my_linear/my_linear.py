@@ -45,7 +45,7 @@ class MyLinear(nn.Module):
             * Without a bias, ``self.register_parameter("bias", None)`` keeps
               ``self.bias`` defined (as ``None``) without adding a state-dict key.
             * Create the tensors directly with ``device=``/``dtype=`` (no CPU
-              copy first, and the ``meta`` device works). Beware
+              copy first, then a move to the GPU). Beware
               ``nn.Parameter(t).to(device)``: it returns a plain, non-leaf
               tensor, not a parameter.
 

@@ -2,12 +2,13 @@
 
 Check modules import their tools from here::
 
-    from autograder.judge import assert_close, check, expect, field
+    from autograder.judge import assert_close, assert_like, check, expect, field
 """
 
 from __future__ import annotations
 
-from autograder.judge.compare import CheckFailure, assert_close, expect, fail, field
+from autograder.judge.compare import CheckFailure, assert_close, assert_like, expect, fail, field
 from autograder.judge.declare import CheckSpec, check
 
-__all__ = ["CheckFailure", "CheckSpec", "assert_close", "check", "expect", "fail", "field"]
+__all__ = ["CheckFailure", "CheckSpec", "assert_close", "assert_like", "check", "expect", "fail",
+           "field"]

@@ -67,6 +67,27 @@ def assert_close(got: Any, want: Any, *, what: str, hint: str = "",
                f"{what} should be {want!r} but is {_show(got)}.", hint)
 
 
+def assert_like(got: Any, want: Any, *, what: str, hint: str = "") -> None:
+    """Fails unless ``got`` has the kind, dtype and shape of ``want``; values are not compared.
+
+    For checks about where and how results are made (devices, dtypes), whose
+    values other checks grade: one mistake should cost its own check only.
+    """
+    if isinstance(want, torch.Tensor):
+        if type(got) is not torch.Tensor:
+            raise fail(f"{what} should be a tensor but is {_kind(got)}.", hint)
+        expect(got.dtype == want.dtype,
+               f"{what} has dtype {got.dtype} but should have {want.dtype}.", hint)
+        expect(got.shape == want.shape, f"{what} has shape {tuple(got.shape)} but should "
+                                        f"have {tuple(want.shape)}.", hint)
+    elif isinstance(want, (list, tuple)):
+        expect(isinstance(got, (list, tuple)) and len(got) == len(want),
+               f"{what} should be a {type(want).__name__} of {len(want)} but is "
+               f"{_kind(got)}.", hint)
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert_like(g, w, what=f"{what}[{i}]", hint=hint)
+
+
 def _expect_type(got: Any, kind: type, what: str, hint: str) -> None:
     expect(type(got) is kind, f"{what} should be a {kind.__name__} but is {_kind(got)}.", hint)
 

@@ -40,9 +40,10 @@ class DeviceUnavailable(Exception):
 def grading_device(name: str) -> str:
     """Validates the device checks run on: ``cpu``, or ``cuda``/``cuda:N`` when present.
 
-    Device-handling checks use the ``meta`` device and a recorded-moves stand-in
-    on any machine; this device is where every other scenario runs, so grading
-    on ``cuda`` also shows that the code really works on an accelerator.
+    Device-handling checks use stand-ins that carry values on any machine
+    (:mod:`autograder.sandbox.standin`); this device is where every other
+    scenario runs, so grading on ``cuda`` also shows that the code really
+    works on an accelerator.
 
     Raises:
         DeviceUnavailable: an unknown device, or CUDA asked for but absent.

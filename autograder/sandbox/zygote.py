@@ -61,17 +61,21 @@ def main(argv: list[str]) -> None:
 def _warm_up() -> None:
     """Pays once for torch's lazy set-up that every sandbox would pay again.
 
-    The meta device's kernels load on first use (about a second), and the
-    first optimizer step imports the compiler stack (over 800 modules, more
-    than a second); checkpoints go through the serialisation code. Everything
-    here stays single-threaded, so forking afterwards is safe.
+    The first optimizer step imports the compiler stack (over 800 modules,
+    more than a second); checkpoints go through the serialisation code; the
+    stand-in accelerator of device checks goes through torch's function
+    overrides. Everything here stays single-threaded, so forking afterwards
+    is safe.
     """
     import io
 
     import torch.utils.data  # noqa: F401 - imported for its side effect of loading
 
-    meta = torch.empty(2, 3, device="meta", dtype=torch.float64)
-    (meta @ meta.T + 1).sum()
+    from autograder.sandbox.standin import DEVICE, StandIn
+
+    with StandIn():
+        on_device = torch.ones(2, 3, dtype=torch.float64).to(DEVICE)
+        (on_device @ on_device.T + torch.zeros(2, 2, device=on_device.device)).sum().item()
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2),
                                 torch.nn.Dropout())
     for optimizer in (torch.optim.Adam(model.parameters()),

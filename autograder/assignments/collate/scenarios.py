@@ -3,6 +3,7 @@
 The dataset items are built here from plain lists, never with the student's
 03 code, so that this assignment is graded on its own. ``NotImplementedError``
 always propagates, so an untouched stub is reported as not implemented.
+The checks put the items on the CPU (see ``checks.ITEMS_DEVICE``).
 """
 
 from __future__ import annotations
@@ -36,22 +37,6 @@ def collate(mod: Any, seqs: list[list[int]], labels: list[int], pad_value: int |
            else mod.pad_collate(items, pad_value=pad_value))
     return {"out": out, "is_dict": isinstance(out, dict),
             "items_unchanged": same(items, copies)}
-
-
-def collate_on_device(mod: Any, seqs: list[list[int]], labels: list[int], pad_value: int,
-                      device: str) -> dict[str, Any]:
-    """pad_collate on items that live on ``device`` (e.g. meta); errors are reported.
-
-    A first call on CPU lets an untouched stub's NotImplementedError through;
-    on ``meta`` even torch raises NotImplementedError (reading data that a meta
-    tensor does not have), so there every error is caught and reported.
-    """
-    mod.pad_collate(_items(seqs, labels, "cpu"), pad_value=pad_value)
-    try:
-        out = mod.pad_collate(_items(seqs, labels, device), pad_value=pad_value)
-    except Exception as error:  # noqa: BLE001 - explained to the student by the judge
-        return {"out": None, "error": _error(error)}
-    return {"out": out, "error": ""}
 
 
 class _Recorder(list):  # type: ignore[type-arg]

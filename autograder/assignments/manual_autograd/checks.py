@@ -8,7 +8,8 @@ from typing import Any
 import torch
 
 from autograder.assignments.manual_autograd import scenarios
-from autograder.judge import assert_close, check, expect, field
+from autograder.judge import assert_close, assert_like, check, expect, field
+from autograder.sandbox.standin import DEVICE
 
 # N, D_in, H, D_out: all different, so that transposed or swapped shapes cannot pass.
 SIZES = (7, 5, 9, 3)
@@ -18,6 +19,8 @@ MASK_HINT = ("ReLU passes the gradient only where it was active: multiply grad_h
 IN_PLACE_HINT = ("update the tensors the caller passed, in place, inside torch.no_grad(): "
                  "w1 -= lr * w1.grad (or w1.sub_(lr * w1.grad)); w1 = w1 - lr * w1.grad only "
                  "makes a new tensor that the caller never sees.")
+DEVICE_HINT = ("create new tensors on the inputs' device (device=x.device, torch.zeros_like(h)) "
+               "or from the inputs (x @ w1, (h > 0)); never hard-code 'cpu' or 'cuda'.")
 ZERO_HINT = ("backward() adds into .grad: after the update, zero the gradients with "
              "w1.grad.zero_() and w2.grad.zero_() (or set them to None).")
 
@@ -63,7 +66,9 @@ def test_forward(submission, reference, rng, device):
         net = _network(rng, dtype)
         got, want = _both(submission, reference, scenarios.forward, x=net["x"], w1=net["w1"],
                           w2=net["w2"], device=str(device))
-        assert_close(field(got, "out", what="the output"), want["out"],
+        # float32: two chained products round differently by up to ~1e-5 (another order).
+        loose = {"rtol": 1e-5, "atol": 1e-5} if dtype == torch.float32 else {}
+        assert_close(field(got, "out", what="the output"), want["out"], **loose,
                      what=f"two_layer_forward(x, w1, w2) for {dtype} inputs",
                      hint="compute torch.relu(x @ w1) @ w2 with the inputs as they are: "
                           "ReLU on the hidden layer only, and no dtype conversion.")
@@ -91,17 +96,36 @@ def test_sse_loss(submission, reference, rng, device):
 
 @check(points=2, part="manual_gradients")
 def test_device_and_dtype(submission, reference, rng):
-    """Forward, loss and gradients stay on the device of the inputs."""
+    """Forward, loss and gradients stay on the device of the inputs (a stand-in GPU)."""
     net = _network(rng)
-    got, want = _both(submission, reference, scenarios.on_device, **net, device="meta")
-    for key, what in (("out", "two_layer_forward's output"), ("loss", "sse_loss's result"),
-                      ("grads", "manual_gradients' (grad_w1, grad_w2)")):
-        value = field(got, key, what=what)
-        if key == "grads" and isinstance(value, list):
-            value = tuple(value)
-        assert_close(value, want[key], what=f"{what} for float64 inputs on the 'meta' device",
-                     hint="build every tensor from the inputs (x @ w1, (h > 0), zeros_like...) "
-                          "so it gets their device and dtype.")
+    got, want = _both(submission, reference, scenarios.on_device, **net, device=DEVICE)
+    devices = field(got, "devices", what="the devices of the results")
+    for key, index, what in (("out", None, "two_layer_forward's output"),
+                             ("loss", None, "sse_loss's result"),
+                             ("grads", 0, "manual_gradients' grad_w1"),
+                             ("grads", 1, "manual_gradients' grad_w2")):
+        value, device = field(got, key, what=what), _entry(devices, key)
+        expected, expected_device = want[key], want["devices"][key]
+        if index is not None:
+            expect(isinstance(value, (tuple, list)) and len(value) == 2,
+                   f"manual_gradients should return a tuple (grad_w1, grad_w2) but returned "
+                   f"{value!r:.60}.", "return grad_w1, grad_w2")
+            value, device = value[index], _entry(device, index)
+            expected, expected_device = expected[index], expected_device[index]
+        expect(device is None or device == expected_device,
+               f"{what} is on '{device}' but should be on '{expected_device}', the device of "
+               "the inputs (a GPU that the grader simulates).", DEVICE_HINT)
+        # Where and how, not the values: those are other checks' points.
+        assert_like(value, expected, what=f"{what} for float64 inputs on '{DEVICE}'",
+                    hint=DEVICE_HINT)
+
+
+def _entry(devices: Any, key: str | int) -> Any:
+    """One entry of the reported devices, None when absent (assert_close then explains)."""
+    try:
+        return devices[key]
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def _check_gradients(got: Any, want: tuple[Any, Any], net: dict[str, Any], setting: str

@@ -7,6 +7,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from autograder.sandbox.standin import StandIn
+
 
 def structure(mod: Any, in_features: int, out_features: int, bias: bool) -> dict[str, Any]:
     """How the layer registers its parameters."""
@@ -57,10 +59,26 @@ def initial_values(mod: Any, in_features: int, out_features: int, seed: int
     return {"weight": layer.weight.detach(), "bias": layer.bias.detach()}
 
 
-def on_device(mod: Any, device: str, dtype: str) -> dict[str, Any]:
-    """Parameters created with ``device=``/``dtype=`` and a forward pass there."""
-    kind = getattr(torch, dtype)
-    layer = mod.MyLinear(5, 3, device=device, dtype=kind)
-    out = layer(torch.zeros(2, 5, device=device, dtype=kind))
-    return {"weight": layer.weight.detach(), "bias": layer.bias.detach(), "out": out.detach(),
-            "registered": sorted(name for name, _ in layer.named_parameters())}
+def created_on_device(mod: Any, in_features: int, out_features: int, device: str, dtype: str
+                      ) -> dict[str, Any]:
+    """Which parameters ``device=``/``dtype=`` create, and where (on the stand-in ``device``)."""
+    with StandIn() as accelerator:
+        layer = mod.MyLinear(in_features, out_features, device=device,
+                             dtype=getattr(torch, dtype))
+        tensors = {name: getattr(layer, name, None) for name in ("weight", "bias")}
+    return {"registered": sorted(name for name, _ in layer.named_parameters()),
+            "devices": accelerator.where(tensors),
+            "dtypes": {name: str(t.dtype).removeprefix("torch.") if isinstance(t, torch.Tensor)
+                       else None for name, t in tensors.items()}}
+
+
+def forward_on_device(mod: Any, weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor,
+                      device: str) -> dict[str, Any]:
+    """MyLinear built on the stand-in ``device``, loaded with known weights, applied to ``x``."""
+    with StandIn() as accelerator:
+        layer = mod.MyLinear(weight.shape[1], weight.shape[0], device=device, dtype=weight.dtype)
+        layer.load_state_dict({"weight": weight.to(device), "bias": bias.to(device)})
+        with torch.no_grad():
+            out = layer(x.to(device))
+    return {"out": out.detach() if isinstance(out, torch.Tensor) else f"<{type(out).__name__}>",
+            "device": accelerator.where(out)}

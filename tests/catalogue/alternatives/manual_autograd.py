@@ -42,6 +42,28 @@ with torch.inference_mode():
     grad_w1 = x.transpose(0, 1) @ grad_h
 return grad_w1.clone(), grad_w2.clone()
 """))),
+    # Reading values is legitimate on any device (SPEC §2): the stand-in GPU carries them.
+    Alternative(
+        name="reads_values", assignment=A,
+        why="int(mask.sum()), bool(torch.isfinite(...).all()), .tolist(), .item() and zeros "
+            "created with device=h.device",
+        edits=(Solution("manual_gradients", """
+h = x @ w1
+active = h > 0
+if min(h.abs().flatten().tolist(), default=1.0) == 0.0:
+    warnings.warn("a ReLU input is exactly 0: its gradient there is taken as 0")
+h_relu = torch.where(active, h, torch.zeros(h.shape, device=h.device, dtype=h.dtype))
+y_pred = h_relu @ w2
+if not bool(torch.isfinite(y_pred).all()):
+    loss = (y_pred - y).pow(2).sum().item()
+    raise FloatingPointError(f"the forward pass overflowed (loss {loss})")
+grad_y_pred = 2.0 * (y_pred - y)
+grad_w2 = h_relu.T @ grad_y_pred
+grad_h = grad_y_pred @ w2.T
+if int(active.sum()) < h.numel():
+    grad_h = grad_h * active
+return (x.T @ grad_h).detach(), grad_w2.detach()
+"""), Replace("import torch\n", "import warnings\n\nimport torch\n"))),
     Alternative(
         name="optimizer_step_set_to_none", assignment=A,
         why="torch.optim.SGD and zero_grad(set_to_none=True)",

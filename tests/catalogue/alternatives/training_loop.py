@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograder.catalogue import Alternative, Replace
+from autograder.catalogue import Alternative, Replace, Solution
 
 A = "05_training_loop"
 
@@ -13,6 +13,35 @@ STEP = """        optimizer.zero_grad()
 """
 
 ALTERNATIVES = [
+    # Values read on the device each batch (SPEC §2: legitimate on any device).
+    Alternative(
+        name="reads_values", assignment=A,
+        why="bool(torch.isfinite(loss)) guard, .tolist() and float(loss), int batch sizes",
+        edits=(Solution("train_one_epoch", """
+model.train()
+losses, sizes = [], []
+for inputs, targets in loader:
+    inputs = inputs.to(device, non_blocking=True)
+    targets = targets.to(device, non_blocking=True)
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    if not bool(torch.isfinite(loss)):
+        raise FloatingPointError(f"the loss is {loss.item()}")
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.detach().cpu().tolist())
+    sizes.append(int(targets.shape[0]))
+return sum(value * size for value, size in zip(losses, sizes)) / sum(sizes)
+"""), Solution("evaluate", """
+model.eval()
+total, count = 0.0, 0
+with torch.no_grad():
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        total += float(loss_fn(model(inputs), targets)) * inputs.size(0)
+        count += inputs.size(0)
+return total / count
+"""))),
     Alternative(
         name="inference_mode", assignment=A, why="torch.inference_mode() in evaluate",
         edits=(Replace("    with torch.no_grad():\n", "    with torch.inference_mode():\n"),)),

@@ -41,7 +41,7 @@ MISTAKES = [
     Mistake(
         name="lengths_as_list", assignment=A,
         edits=(Replace('        "lengths": lengths,\n', '        "lengths": lengths_list,\n'),),
-        fails=fails(A, "lengths_and_labels", "all_empty_batch", "meta_device"),
+        fails=fails(A, "lengths_and_labels", "all_empty_batch"),
         feedback="should be a tensor but is a list"),
     Mistake(
         name="pad_value_ignored", assignment=A,

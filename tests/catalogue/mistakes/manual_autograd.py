@@ -7,6 +7,7 @@ from autograder.catalogue import Mistake, Replace, Solution, fails
 A = "01_manual_autograd"
 
 ZERO = "    w1.grad.zero_()\n    w2.grad.zero_()\n"
+GRAD_H = "        grad_h = (grad_y_pred @ w2.T) * (h > 0)\n"
 
 MISTAKES = [
     Mistake(
@@ -63,6 +64,40 @@ return grad_w1, grad_w2
                        "    return (torch.relu(x @ w1) @ w2).squeeze()\n"),),
         fails=fails(A, "forward"),
         feedback="a batch of one is still a batch"),
+    # Right on a CPU; on a GPU the zeros stay on the CPU and x.T @ grad_h mixes devices.
+    Mistake(
+        name="gradient_buffer_without_device", assignment=A,
+        edits=(Replace(GRAD_H, "        grad_h = torch.zeros(h.shape, dtype=h.dtype)\n"
+                               "        grad_h[h > 0] = (grad_y_pred @ w2.T)[h > 0]\n"),),
+        fails=fails(A, "device_and_dtype"),
+        feedback="found at least two devices, cuda:1 and cpu"),
+    # The tutorial's module-level device: "cpu" here, "cuda" (cuda:0) on a GPU machine,
+    # where the inputs may be on another GPU.
+    Mistake(
+        name="module_level_device", assignment=A,
+        edits=(Replace("import torch\nfrom torch import Tensor\n",
+                       "import torch\nfrom torch import Tensor\n\n"
+                       "device = torch.device(\"cuda\" if torch.cuda.is_available() "
+                       "else \"cpu\")\n"),
+               Replace(GRAD_H, "        grad_h = torch.where(h > 0, grad_y_pred @ w2.T, "
+                               "torch.zeros(h.shape, device=device, dtype=h.dtype))\n")),
+        fails=fails(A, "device_and_dtype"),
+        feedback="a hard-coded 'cpu' or 'cuda'"),
+    # A float read back into a new tensor: right value, but on the CPU.
+    Mistake(
+        name="loss_rebuilt_on_cpu", assignment=A,
+        edits=(Replace("    return (y_pred - y).pow(2).sum()\n",
+                       "    return torch.tensor(((y_pred - y) ** 2).sum().item(), "
+                       "dtype=y.dtype)\n"),),
+        fails=fails(A, "device_and_dtype"),
+        feedback="sse_loss's result is on 'cpu' but should be on 'cuda:1'"),
+    # .cuda() fails on a machine without CUDA, and lands on cuda:0 on one with it.
+    Mistake(
+        name="forward_hard_codes_cuda", assignment=A,
+        edits=(Replace("    return torch.relu(x @ w1) @ w2\n",
+                       "    return torch.relu(x.cuda() @ w1.cuda()) @ w2.cuda()\n"),),
+        fails=fails(A, "forward", "device_and_dtype"),
+        feedback="is on 'cuda:0' but should be on 'cuda:1'"),
 ]
 
 # Real mistakes that the checks do not catch yet (graded as strict xfails, so

@@ -40,7 +40,7 @@ MISTAKES = [
                Replace("torch.empty(out_features, device=device, dtype=dtype)",
                        "torch.empty(out_features, dtype=dtype)")),
         fails=fails(A, "device_and_dtype"),
-        feedback="expected device meta"),
+        feedback="is on 'cpu' but should be on 'cuda:1'"),
     Mistake(
         name="dtype_ignored", assignment=A,
         edits=(Replace("torch.empty(out_features, in_features, device=device, dtype=dtype)",
@@ -66,7 +66,26 @@ return out
         edits=(Replace("self.weight.uniform_(-bound, bound)", "self.weight.normal_(0, bound)"),),
         fails=fails(A, "initialisation"),
         feedback="Some weight values are outside"),
-    # nn.Parameter(t).to("meta") returns a plain tensor, so weight is no parameter.
+    # The tutorial's device choice instead of the argument: "cpu" here, cuda:0 on a GPU
+    # machine (the stand-in puts the inputs on cuda:1).
+    Mistake(
+        name="device_from_cuda_availability", assignment=A,
+        edits=(Replace("torch.empty(out_features, in_features, device=device, dtype=dtype)",
+                       "torch.empty(out_features, in_features, dtype=dtype, "
+                       "device=\"cuda\" if torch.cuda.is_available() else \"cpu\")"),
+               Replace("torch.empty(out_features, device=device, dtype=dtype)",
+                       "torch.empty(out_features, dtype=dtype, "
+                       "device=\"cuda\" if torch.cuda.is_available() else \"cpu\")")),
+        fails=fails(A, "device_and_dtype"),
+        feedback="never hard-code 'cpu' or 'cuda'"),
+    # Only the weight honours device=: the bias stays on the CPU and x @ W.T + b mixes.
+    Mistake(
+        name="bias_without_device", assignment=A,
+        edits=(Replace("torch.empty(out_features, device=device, dtype=dtype)",
+                       "torch.empty(out_features, dtype=dtype)"),),
+        fails=fails(A, "device_and_dtype"),
+        feedback="The bias of MyLinear(5, 3, device='cuda:1', dtype=torch.float64) is on 'cpu'"),
+    # nn.Parameter(t).to(device) returns a plain tensor, so weight is no parameter.
     Mistake(
         name="parameter_moved_after_creation", assignment=A,
         edits=(Replace(WEIGHT, "        self.weight = nn.Parameter(torch.empty(out_features, "
