@@ -4,12 +4,15 @@ A release is only as trustworthy as the checks and files behind it, so this
 runs, in one command, everything that must hold before students see it:
 
 1. the reference scores full marks on the public seed and on a fresh one;
-2. the stubs, freshly generated from ``solutions/``, score 0;
-3. every mistake of the catalogue is caught as declared and every correct
+2. every check is well conditioned: the reference still scores full marks
+   when perturbed as another machine would perturb it, on both seeds
+   (:mod:`autograder.judge.audit`);
+3. the stubs, freshly generated from ``solutions/``, score 0;
+4. every mistake of the catalogue is caught as declared and every correct
    alternative gets full marks (:mod:`autograder.catalogue`);
-4. the committed stubs, notebooks, READMEs, public snapshots and table of
+5. the committed stubs, notebooks, READMEs, public snapshots and table of
    checks are what ``solutions/`` and the checks generate now;
-5. the student bundle (built in memory, or an existing one) leaks nothing.
+6. the student bundle (built in memory, or an existing one) leaks nothing.
 
 Each step is a small function returning :class:`Finding`; the report lists
 them all, and the exit status is 1 when any failed. A step that cannot run
@@ -40,9 +43,10 @@ from autograder.catalogue import (
     load_catalogue,
     mistake_problems,
 )
+from autograder.judge import audit
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, InternalError, grade_batch
-from autograder.judge.snapshots import PUBLIC_SEED, RECORD_COMMAND
+from autograder.judge.session import GradingOptions, InternalError, Observations, grade_batch
+from autograder.judge.snapshots import PUBLIC_SEED, RECORD_COMMAND, Answers
 from autograder.layout import ROOT, catalogue_dir
 from autograder.registry import Assignment
 from autograder.release.files import display
@@ -168,16 +172,16 @@ def reference_on_fresh_seed(plan: Plan) -> Finding:
     return _reference_finding(_fresh(plan)["reference"], f"a fresh seed ({plan.seed})")
 
 
-def _public(plan: Plan) -> tuple[SubmissionResult, dict[str, dict[str, Any]]]:
+def _public(plan: Plan) -> tuple[SubmissionResult, Answers]:
     """The reference graded on the public seed, and its answers: what snapshots record.
 
     Graded once: the reference step reads the result, the staleness step
     compares the answers with the recorded snapshots.
     """
     if "public" not in plan.cache:
-        answers: dict[str, dict[str, Any]] = {}
-        [result] = _grade(plan, {"reference": plan.solutions}, PUBLIC_SEED, answers=answers)
-        plan.cache["public"] = (result, {a.name: answers.get(a.name, {})
+        observed = Observations()
+        [result] = _grade(plan, {"reference": plan.solutions}, PUBLIC_SEED, observe=observed)
+        plan.cache["public"] = (result, {a.name: observed.answers.get(a.name, {})
                                          for a in plan.assignments})
     return plan.cache["public"]
 
@@ -187,6 +191,24 @@ def _reference_finding(result: SubmissionResult, which: str) -> Finding:
     status = "ok" if not problems else "failed"
     return Finding(status, f"reference solutions score {result.score:g}/{result.max_score:g} "
                            f"on {which}", tuple(problems))
+
+
+def checks_are_well_conditioned(plan: Plan) -> Finding:
+    """Rounding never decides a verdict: the perturbed reference keeps full marks."""
+    baselines = {PUBLIC_SEED: audit.Baseline.of(*_public(plan))}
+    if "fresh_answers" in plan.cache:  # recorded by the fresh-seed batch
+        baselines[plan.seed] = audit.Baseline.of(_fresh(plan)["reference"],
+                                                 plan.cache["fresh_answers"])
+    report = audit.audit(solutions=plan.solutions, assignments=plan.assignments,
+                         seeds=(PUBLIC_SEED, plan.seed), work=plan.work / "audit",
+                         baselines=baselines)
+    if report.ill_conditioned:
+        details = [trial.describe() for trial in report.ill_conditioned]
+        details.append("a check must compare what the mathematics decides: compare other "
+                       "quantities, use float64, or a tolerance that covers rounding "
+                       "(SPEC §2)")
+        return Finding("failed", report.summary(), tuple(details))
+    return Finding("ok", report.summary())
 
 
 def stubs_score_zero(plan: Plan) -> Finding:
@@ -255,12 +277,14 @@ def _fresh(plan: Plan) -> dict[str, SubmissionResult]:
         folders = {"reference": plan.solutions, "stubs": stubs}
         if plan.catalogue is not None and isinstance(_catalogue(plan), Catalogue):
             folders |= plan.cache["variants"]
+        observed = Observations()
         try:
-            results = _grade(plan, folders, plan.seed)
+            results = _grade(plan, folders, plan.seed, observe=observed)
         except InternalError as error:
             plan.cache["fresh"] = error  # every step that needs the batch reports it
             raise
         plan.cache["fresh"] = dict(zip(folders, results, strict=True))
+        plan.cache["fresh_answers"] = observed.answers
     if isinstance(plan.cache["fresh"], InternalError):
         raise plan.cache["fresh"]
     return plan.cache["fresh"]
@@ -339,19 +363,20 @@ def student_bundle_leaks_nothing(plan: Plan) -> Finding:
 
 
 def _grade(plan: Plan, folders: dict[str, Path], seed: int,
-           answers: dict[str, dict[str, Any]] | None = None) -> list[SubmissionResult]:
+           observe: Observations | None = None) -> list[SubmissionResult]:
     work = plan.work / f"grading-{len(list(plan.work.glob('grading-*')))}"
     work.mkdir()
     submissions = [open_submission(path, assignments=plan.assignments, workdir=work)
                    for path in folders.values()]
     return grade_batch(submissions, assignments=plan.assignments,
                        options=GradingOptions(reference=Solutions(plan.solutions), seed=seed),
-                       answers=answers)
+                       observe=observe)
 
 
 STEPS: tuple[Callable[[Plan], Finding], ...] = (
     reference_on_public_seed,
     reference_on_fresh_seed,
+    checks_are_well_conditioned,
     stubs_score_zero,
     catalogue_is_caught,
     generated_files_current,

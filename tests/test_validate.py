@@ -63,6 +63,9 @@ def test_this_checkout_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert {line.split()[0] for line in report} == {"ok"}
     assert _status(report, "1/1 mistakes caught as declared, 1/1 alternatives") == "ok"
     assert _status(report, "stubs score 0/100") == "ok"
+    # The conditioning audit: every check, 4 perturbations, the public and the fresh seed.
+    assert _status(report, "every check is well conditioned (") == "ok"
+    assert "x 4 perturbations x 2 seeds" in next(k for k in report if "well conditioned" in k)
 
 
 def test_every_fault_is_named_and_the_exit_is_1(tmp_path: Path,

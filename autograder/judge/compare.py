@@ -10,6 +10,10 @@ per-dtype defaults.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -17,6 +21,46 @@ import torch
 
 class CheckFailure(AssertionError):
     """A check's verdict: the student's data is wrong. ``str()`` is the feedback."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How far one compared value was from the reference, next to what the check allows.
+
+    Attributes:
+        what: The compared quantity, as the check names it to students.
+        error: The largest absolute difference seen.
+        ratio: The largest difference divided by the tolerance at that element:
+            under 1 passes, 1 is the limit. ``inf`` for an exact value that differs.
+    """
+
+    what: str
+    error: float
+    ratio: float
+
+
+_observed: ContextVar[list[Spread] | None] = ContextVar("torchgrade_observed", default=None)
+
+
+@contextmanager
+def observing() -> Iterator[list[Spread]]:
+    """Collects the :class:`Spread` of every tolerance comparison made inside the block.
+
+    The conditioning audit (:mod:`autograder.judge.audit`) reads how close a
+    perturbed reference came to each check's tolerance; grading ignores it.
+    """
+    seen: list[Spread] = []
+    token = _observed.set(seen)
+    try:
+        yield seen
+    finally:
+        _observed.reset(token)
+
+
+def _observe(what: str, error: float, ratio: float) -> None:
+    seen = _observed.get()
+    if seen is not None:
+        seen.append(Spread(what, error, ratio))
 
 
 def fail(message: str, hint: str = "") -> CheckFailure:
@@ -30,10 +74,31 @@ def expect(condition: bool, message: str, hint: str = "") -> None:
         raise fail(message, hint)
 
 
+_CHANGED = ("what the check records was changed on the way (e.g. by patching torch or the "
+            "grader), so this check cannot be graded.")
+
+
+class Answer(dict):  # type: ignore[type-arg]
+    """A scenario's result as a student's sandbox sent it back.
+
+    Scenarios are trusted code, but they run beside student code, which can
+    patch them; so a key the scenario always sets may still be missing. Reading
+    a missing key fails the check (``got["out"]`` as well as :func:`field`),
+    instead of stopping the grader.
+    """
+
+    def __missing__(self, key: Any) -> Any:
+        raise fail(f"The grader's record {key!r} did not come back from your code: {_CHANGED}")
+
+
 def field(result: Any, key: str, *, what: str) -> Any:
     """``result[key]`` from a scenario's dict, failing clearly when it is absent."""
-    if not isinstance(result, dict) or key not in result:
-        raise fail(f"The grader got no {what} back from your code.")
+    if not isinstance(result, dict):
+        raise fail(f"The grader got {_kind(result)} back from your code instead of its record "
+                   f"of {what}: {_CHANGED}")
+    if key not in result:
+        raise fail(f"The grader's record of {what} ({key!r}) did not come back from your "
+                   f"code: {_CHANGED}")
     return result[key]
 
 
@@ -100,6 +165,10 @@ def _float_close(got: Any, want: float, what: str, hint: str,
     _expect_type(got, float, what, hint)
     rel, abs_ = (1.3e-6 if rtol is None else rtol), (1e-5 if atol is None else atol)
     same_nan = math.isnan(got) and math.isnan(want)
+    error = 0.0 if same_nan or got == want else abs(got - want)
+    error = math.inf if math.isnan(error) else error
+    allowed = max(rel * max(abs(got), abs(want)), abs_)
+    _observe(what, error, error / allowed if allowed > 0 else (math.inf if error else 0.0))
     expect(same_nan or math.isclose(got, want, rel_tol=rel, abs_tol=abs_),
            f"{what} should be about {want:.6g} but is {got:.6g}.", hint)
 
@@ -120,21 +189,45 @@ def _tensor_close(got: Any, want: torch.Tensor, what: str, hint: str,
     if got.shape != want.shape:
         raise fail(f"{what} has shape {tuple(got.shape)} but should have "
                    f"{tuple(want.shape)}.", hint)
-    if got.device.type == "meta":
-        return
+    if "meta" in (got.device.type, want.device.type):
+        raise fail(f"{what} has no values (it is on the 'meta' device), so it cannot be "
+                   "compared.", hint)
     got, want = got.detach().cpu(), want.detach().cpu()
+    rtol, atol = _tolerances(got, want, rtol, atol)
+    if _observed.get() is not None:
+        _observe_tensors(got, want, what, rtol, atol)
     try:
         torch.testing.assert_close(got, want, rtol=rtol, atol=atol, equal_nan=True)
     except AssertionError:
         raise fail(_describe_mismatch(got, want, what, rtol, atol), hint) from None
 
 
+def _tolerances(got: torch.Tensor, want: torch.Tensor, rtol: float | None,
+                atol: float | None) -> tuple[float, float]:
+    """The check's tolerances, or :func:`torch.testing.assert_close`'s for the dtype."""
+    default_rtol, default_atol = torch.testing._comparison.default_tolerances(got, want)
+    return (default_rtol if rtol is None else rtol), (default_atol if atol is None else atol)
+
+
+def _observe_tensors(got: torch.Tensor, want: torch.Tensor, what: str, rtol: float,
+                     atol: float) -> None:
+    if got.numel() == 0:
+        _observe(what, 0.0, 0.0)
+    elif not (got.dtype.is_floating_point or got.dtype.is_complex):
+        differs = not torch.equal(got, want)
+        _observe(what, float(differs), math.inf if differs else 0.0)
+    else:
+        g, w = got.to(torch.complex128 if got.is_complex() else torch.float64), \
+            want.to(torch.complex128 if want.is_complex() else torch.float64)
+        both_nan = g.isnan() & w.isnan()
+        error = torch.where(both_nan, 0.0, (g - w).abs().nan_to_num(math.inf))
+        ratio = error / (atol + rtol * w.abs())
+        _observe(what, float(error.max()), float(ratio.nan_to_num(math.inf).max()))
+
+
 def _describe_mismatch(got: torch.Tensor, want: torch.Tensor, what: str,
-                       rtol: float | None, atol: float | None) -> str:
+                       rtol: float, atol: float) -> str:
     if got.dtype.is_floating_point or got.dtype.is_complex:
-        defaults = torch.testing._comparison.default_tolerances(got, want)
-        rtol = defaults[0] if rtol is None else rtol
-        atol = defaults[1] if atol is None else atol
         bad = ~torch.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
         error = torch.where(bad, (got.double() - want.double()).abs().nan_to_num(math.inf),
                             torch.zeros((), dtype=torch.float64))

@@ -1,12 +1,13 @@
-"""Where expected values come from: the reference solutions, or recorded snapshots.
+"""Where expected values come from: the reference solutions, or recorded answers.
 
 ``torchgrade grade`` runs the reference solution in a sandbox of its own on
 freshly seeded inputs (:class:`Solutions`). ``torchgrade check`` runs on a
 student's machine, where no solution exists: it uses the public seed, whose
 reference answers the release recorded as snapshots (:class:`Snapshots`).
-Both sources answer the same question — "what does the reference return for
-this scenario on these inputs?" — so the checks never know which one they
-talk to.
+The conditioning audit compares a perturbed reference with answers recorded
+moments earlier in the same process (:class:`Recorded`). All sources answer
+the same question — "what does the reference return for this scenario on
+these inputs?" — so the checks never know which one they talk to.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from autograder.judge.snapshots import RECORD_COMMAND, SnapshotError, SnapshotStore
+from autograder.judge.snapshots import (
+    RECORD_COMMAND,
+    Answers,
+    SnapshotError,
+    SnapshotStore,
+    input_difference,
+)
 from autograder.registry import Assignment
 from autograder.sandbox.client import Budget, Limits, Sandbox, Zygote
 from autograder.sandbox.errors import SandboxFailure
@@ -51,7 +58,21 @@ class Snapshots:
     root: Path | None = None
 
 
-ReferenceSource = Solutions | Snapshots
+@dataclass(frozen=True)
+class Recorded:
+    """Expected values from reference calls recorded earlier in this process.
+
+    Attributes:
+        answers: What an earlier batch recorded (see
+            :class:`~autograder.judge.session.Observations`).
+        seed: The seed they were recorded with.
+    """
+
+    answers: Answers
+    seed: int
+
+
+ReferenceSource = Solutions | Snapshots | Recorded
 """The typed choice of :class:`~autograder.judge.session.GradingOptions`."""
 
 
@@ -59,8 +80,9 @@ class Reference(Protocol):
     """What a :class:`~autograder.judge.runtime.Runtime` asks for expected values."""
 
     def answer(self, assignment: Assignment, scenario: Callable[..., Any],
-               args: dict[str, Any], key: str) -> Any:
-        """The reference's result of ``scenario(**args)``; ``key`` is its memo key."""
+               args: dict[str, Any], position: str) -> Any:
+        """The reference's result of ``scenario(**args)``, asked for at ``position``
+        (see :func:`~autograder.judge.snapshots.position`)."""
 
     def close(self) -> None:
         """Releases whatever the source holds (sandboxes)."""
@@ -70,7 +92,11 @@ def open_reference(source: ReferenceSource, *, zygote: Zygote, limits: Limits) -
     """Builds the reference that answers from ``source``."""
     if isinstance(source, Solutions):
         return SolutionReference(zygote=zygote, solutions=source.path, limits=limits)
-    return SnapshotReference(root=source.root)
+    if isinstance(source, Recorded):
+        return SnapshotReference(load=lambda assignment: SnapshotStore.in_memory(
+            assignment, source.answers.get(assignment.name, {}), seed=source.seed))
+    return SnapshotReference(load=lambda assignment: SnapshotStore.load(assignment,
+                                                                        root=source.root))
 
 
 class SolutionReference:
@@ -82,7 +108,7 @@ class SolutionReference:
         self._sandboxes: dict[str, Sandbox] = {}
 
     def answer(self, assignment: Assignment, scenario: Callable[..., Any],
-               args: dict[str, Any], key: str) -> Any:
+               args: dict[str, Any], position: str) -> Any:
         try:
             return self._sandbox(assignment).run(scenario, **args)
         except SandboxFailure as failure:
@@ -109,29 +135,35 @@ class SolutionReference:
 
 
 class SnapshotReference:
-    """Answers from recorded snapshots, loaded once per assignment and decoded strictly."""
+    """Answers from recorded calls, found by position, on inputs that match the recorded ones.
 
-    def __init__(self, *, root: Path | None) -> None:
-        self._root = root
+    The recorded inputs must match the ones the check built here to within
+    rounding (:func:`~autograder.judge.snapshots.input_difference`): the
+    checks are proven to hold there, and anything further means the
+    snapshots belong to other checks or inputs.
+    """
+
+    def __init__(self, *, load: Callable[[Assignment], SnapshotStore]) -> None:
+        self._load = load
         self._stores: dict[str, SnapshotStore] = {}
 
     def answer(self, assignment: Assignment, scenario: Callable[..., Any],
-               args: dict[str, Any], key: str) -> Any:
+               args: dict[str, Any], position: str) -> Any:
         try:
             store = self._stores.get(assignment.name)
             if store is None:
-                store = SnapshotStore.load(assignment, root=self._root)
-                self._stores[assignment.name] = store
-            found, value = store.get(key)
+                store = self._stores[assignment.name] = self._load(assignment)
+            recorded = store.get(position)
         except SnapshotError as error:
             raise GraderError(str(error)) from error
-        if not found:
+        problem = ("it has no answer for it" if recorded is None
+                   else input_difference(recorded.inputs, args))
+        if problem or recorded is None:
             raise GraderError(
-                f"the public snapshots of {assignment.name} ({store.path}) have no answer for "
-                f"{scenario.__module__}.{scenario.__qualname__} with these inputs: they are "
-                f"stale (the checks or their inputs changed since they were recorded). "
-                f"Re-record them with `{RECORD_COMMAND}`.")
-        return value
+                f"the public snapshots of {assignment.name} ({store.path}) are stale for "
+                f"{position} ({problem}): the checks or their inputs changed since they "
+                f"were recorded. Re-record them with `{RECORD_COMMAND}`.")
+        return recorded.answer
 
     def close(self) -> None:
         self._stores.clear()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,10 +22,13 @@ from typing import Any
 
 import torch
 
+from autograder.judge.compare import Answer
 from autograder.judge.reference import Reference
+from autograder.judge.snapshots import Answers, Recording, position
 from autograder.registry import Assignment
 from autograder.sandbox.client import Budget, Limits, Sandbox, Zygote
 from autograder.sandbox.errors import SandboxFailure
+from autograder.sandbox.perturb import Perturbation, perturbed
 from autograder.sandbox.protocol import encode_value
 
 
@@ -77,8 +81,10 @@ class Runtime:
         reference: Where expected values come from.
         seed: The run's seed.
         device: Where scenarios run (the ``device`` fixture of every check).
-        memo: The reference's answers by assignment name, then memo key; pass
-            a dict to collect them (recording snapshots).
+        recorded: When given, receives every reference call of the session by
+            assignment name, then position: what snapshots record.
+        perturbation: Applied around every scenario a submission runs (the
+            conditioning audit); never to the reference.
     """
 
     zygote: Zygote
@@ -92,12 +98,18 @@ class Runtime:
     _sandboxes: dict[tuple[int, str], Sandbox] = field(default_factory=dict)
     _timed_out: set[tuple[int, str]] = field(default_factory=set)
     _budgets: dict[int, Budget] = field(default_factory=dict)
-    memo: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recorded: Answers | None = None
+    perturbation: Perturbation | None = None
+    _memo: dict[str, Any] = field(default_factory=dict)
 
     def student_run(self, target: Target, scenario: Callable[..., Any], args: dict[str, Any]
                     ) -> Any:
+        sandbox = self._student_sandbox(target)
         try:
-            return self._student_sandbox(target).run(scenario, **args)
+            if self.perturbation is None:
+                return sandbox.run(scenario, **args)
+            return sandbox.run(perturbed, scenario=f"{scenario.__module__}:{scenario.__name__}",
+                               args=args, **self.perturbation.arguments())
         except SandboxFailure as failure:
             if failure.status == "timeout":
                 self._timed_out.add(target.key)
@@ -129,12 +141,15 @@ class Runtime:
         return sandbox
 
     def reference_run(self, assignment: Assignment, scenario: Callable[..., Any],
-                      args: dict[str, Any]) -> Any:
-        key = _memo_key(scenario, args)
-        answers = self.memo.setdefault(assignment.name, {})
-        if key not in answers:
-            answers[key] = self.reference.answer(assignment, scenario, args, key)
-        return copy.deepcopy(answers[key])
+                      args: dict[str, Any], position: str) -> Any:
+        """The reference's answer, computed once per scenario and inputs in a session."""
+        key = f"{assignment.name}:{_memo_key(scenario, args)}"
+        if key not in self._memo:
+            self._memo[key] = self.reference.answer(assignment, scenario, args, position)
+        if self.recorded is not None:
+            self.recorded.setdefault(assignment.name, {}).setdefault(
+                position, Recording(inputs=copy.deepcopy(args), answer=self._memo[key]))
+        return copy.deepcopy(self._memo[key])
 
     def release(self, target: Target) -> None:
         """Ends the target's sandbox: its assignment's checks are done."""
@@ -160,20 +175,37 @@ def _memo_key(scenario: Callable[..., Any], args: dict[str, Any]) -> str:
 
 
 class StudentHandle:
-    """The ``submission`` fixture: runs scenarios on the student's code."""
+    """The ``submission`` fixture: runs scenarios on the student's code.
+
+    A dict result comes back as an :class:`~autograder.judge.compare.Answer`,
+    so a missing key fails the check. :attr:`answered` tells the plugin that
+    the check has handled student data: from then on, anything the check
+    raises is that check's failure, never an internal error of the grader.
+    """
 
     def __init__(self, runtime: Runtime, target: Target) -> None:
         self._runtime, self._target = runtime, target
+        self.answered = False
 
     def run(self, scenario: Callable[..., Any], /, **args: Any) -> Any:
-        return self._runtime.student_run(self._target, scenario, args)
+        result = self._runtime.student_run(self._target, scenario, args)
+        self.answered = True
+        return Answer(result) if type(result) is dict else result
 
 
 class ReferenceHandle:
-    """The ``reference`` fixture: the same scenarios on the reference solution."""
+    """The ``reference`` fixture: the same scenarios on the reference solution.
 
-    def __init__(self, runtime: Runtime, assignment: Assignment) -> None:
-        self._runtime, self._assignment = runtime, assignment
+    Each call is named by its position in the check (see
+    :func:`~autograder.judge.snapshots.position`), which is how recorded
+    snapshots find their answer.
+    """
+
+    def __init__(self, runtime: Runtime, assignment: Assignment, check_id: str) -> None:
+        self._runtime, self._assignment, self._check_id = runtime, assignment, check_id
+        self._calls: Counter[str] = Counter()
 
     def run(self, scenario: Callable[..., Any], /, **args: Any) -> Any:
-        return self._runtime.reference_run(self._assignment, scenario, args)
+        where = position(self._check_id, scenario, self._calls[scenario.__qualname__])
+        self._calls[scenario.__qualname__] += 1
+        return self._runtime.reference_run(self._assignment, scenario, args, where)

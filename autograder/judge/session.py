@@ -15,21 +15,23 @@ from collections.abc import Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 
 from autograder import __version__
+from autograder.judge.compare import Spread
 from autograder.judge.declare import CheckSpec
 from autograder.judge.plugin import GradingPlugin, Outcome
-from autograder.judge.reference import ReferenceSource, open_reference
+from autograder.judge.reference import ReferenceSource, Solutions, open_reference
 from autograder.judge.runtime import Runtime, Target
+from autograder.judge.snapshots import Answers
 from autograder.notebook import NotebookError, notebook_to_source
 from autograder.registry import Assignment
 from autograder.results import AssignmentResult, CheckResult, SubmissionResult
 from autograder.sandbox.client import Limits, Zygote
 from autograder.sandbox.launch import ZygoteProcess
+from autograder.sandbox.perturb import Perturbation
 from autograder.submission import Submission
 
 
@@ -91,6 +93,9 @@ class GradingOptions:
         network: Leave the network on in sandboxes (off where the OS allows).
         device: Where the scenarios run (``cpu``, or ``cuda`` when present; see
             :func:`grading_device`). Recorded in every result.
+        perturbation: Runs every submission's scenarios perturbed as another
+            machine would (the conditioning audit grades the reference so);
+            the reference's answers are never perturbed.
     """
 
     reference: ReferenceSource
@@ -99,10 +104,26 @@ class GradingOptions:
     submission_seconds: float = 300.0
     network: bool = False
     device: str = "cpu"
+    perturbation: Perturbation | None = None
+
+
+@dataclass
+class Observations:
+    """What a batch can report besides its results, for release tooling and the audit.
+
+    Attributes:
+        answers: Every reference call of the batch, by assignment and position:
+            what public snapshots record.
+        spreads: (submission index, check id) -> the comparison of that check
+            that came closest to its tolerance.
+    """
+
+    answers: Answers = field(default_factory=dict)
+    spreads: dict[tuple[int, str], Spread] = field(default_factory=dict)
 
 
 def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assignment],
-                options: GradingOptions, answers: dict[str, dict[str, Any]] | None = None,
+                options: GradingOptions, observe: Observations | None = None,
                 launched: ZygoteProcess | None = None) -> list[SubmissionResult]:
     """Grades every submission on ``assignments``; one result per submission.
 
@@ -110,8 +131,8 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
         submissions: What to grade.
         assignments: Which assignments to grade them on.
         options: How to grade.
-        answers: When given, receives every reference answer of the session
-            by assignment name, then memo key: what snapshots record.
+        observe: When given, receives the reference's calls and each check's
+            closest comparison (see :class:`Observations`).
         launched: A zygote the caller launched early (see
             :mod:`autograder.sandbox.launch`); this batch uses it up and ends
             it. None launches one now.
@@ -130,17 +151,29 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
                 launched.close()
             return [SubmissionResult(submission=s.label, assignments=(), seed=options.seed,
                                      version=__version__) for s in submissions]
-        with Zygote(workdir=work, network=options.network, launched=launched) as zygote:
+        environment = dict(options.perturbation.environment) if options.perturbation else {}
+        if environment and isinstance(options.reference, Solutions):
+            raise ValueError("a perturbation of the sandbox environment would perturb the "
+                             "reference too: grade against a Recorded or Snapshots reference")
+        if environment and launched is not None:
+            launched.close()
+            launched = None  # a perturbed batch needs a zygote started its way
+        with Zygote(workdir=work, network=options.network, launched=launched,
+                    environment=environment) as zygote:
             reference = open_reference(options.reference, zygote=zygote, limits=options.limits)
             runtime = Runtime(zygote=zygote, reference=reference, seed=options.seed,
-                              limits=options.limits, memo={} if answers is None else answers,
+                              limits=options.limits,
+                              recorded=observe.answers if observe is not None else None,
                               submission_seconds=options.submission_seconds,
-                              device=options.device)
+                              device=options.device, perturbation=options.perturbation)
             plugin = GradingPlugin(runtime=runtime, targets=targets, assignments=graded)
             try:
                 _run_pytest(plugin, graded, work)
             finally:
                 runtime.close()
+        if observe is not None:
+            observe.spreads.update({(target_key[0], check): spread for (target_key, check),
+                                    spread in plugin.spreads.items()})
         if runtime.internal_errors:
             (reason, detail), more = runtime.internal_errors[0], len(runtime.internal_errors) - 1
             raise InternalError(reason, detail + (f"\n(and {more} more internal errors)"

@@ -3,13 +3,22 @@
 Per assignment, two files beside its checks (package data, so they ship with
 the student release)::
 
-    snapshots.json          {"schema": "torchgrade.snapshots/1", "assignment": ...,
-                             "seed": 0, "answers": {MEMO_KEY: TREE, ...}}
-    snapshots.safetensors   every tensor of every answer, named "MEMO_KEY/tN"
+    snapshots.json          {"schema": "torchgrade.snapshots/2", "assignment": ...,
+                             "seed": 0, "answers": {POSITION: {"inputs": TREE,
+                                                               "answer": TREE}, ...}}
+    snapshots.safetensors   every tensor of every entry, named "POSITION/inputs/tN"
+                            or "POSITION/answer/tN"
 
-``MEMO_KEY`` is the key under which the runtime memoises a reference answer
-(a sha256 over the scenario's qualified name and its encoded inputs) and
-``TREE`` is the answer encoded by :func:`~autograder.sandbox.protocol.encode_value`,
+A ``POSITION`` says which reference call of which check an entry answers
+(:func:`position`): the check's id, the scenario and how many calls of that
+scenario the check made before. Entries are found by position, not by the
+bytes of their inputs, because the inputs are generated on the machine that
+grades: another CPU's random-number kernels give the same values to within an
+ulp or two, but not the same bits. The recorded inputs are kept beside each
+answer, and :func:`input_difference` refuses inputs that differ by more than
+the conditioning audit proved harmless (:data:`INPUT_ULPS`).
+
+``TREE`` is a value encoded by :func:`~autograder.sandbox.protocol.encode_value`
 with its tensor keys renamed to their names in the safetensors file. Both
 files are written with sorted keys, so recording the same answers twice gives
 the same bytes, and read back with the strict decoder: no pickle anywhere.
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,13 +43,39 @@ from autograder.sandbox.protocol import ProtocolError, decode_value, encode_valu
 
 PUBLIC_SEED = 0
 """The fixed seed of ``torchgrade check``, whose answers the snapshots hold."""
-SCHEMA = "torchgrade.snapshots/1"
+SCHEMA = "torchgrade.snapshots/2"
 JSON_NAME, TENSORS_NAME = "snapshots.json", "snapshots.safetensors"
 RECORD_COMMAND = "torchgrade release --snapshots"
+INPUT_ULPS = 8
+"""How far, in units of the dtype's machine epsilon, a floating-point input may
+sit from the recorded one. The conditioning audit nudges inputs by as much
+(:mod:`autograder.sandbox.perturb`), so every check is proven to hold there."""
 
 
 class SnapshotError(Exception):
     """The snapshot files are missing or unreadable; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One reference call as recorded: its inputs and the reference's answer.
+
+    Attributes:
+        inputs: The scenario's keyword arguments, decoded.
+        answer: What the reference returned, decoded.
+    """
+
+    inputs: dict[str, Any]
+    answer: Any
+
+
+Answers = dict[str, dict[str, Recording]]
+"""Recorded reference calls by assignment name, then :func:`position`."""
+
+
+def position(check_id: str, scenario: Callable[..., Any], count: int) -> str:
+    """Names one reference call: the ``count``-th call of ``scenario`` in check ``check_id``."""
+    return f"{check_id}:{scenario.__module__}.{scenario.__qualname__}:{count}"
 
 
 def snapshot_dir(assignment: Assignment, root: Path | None = None) -> Path:
@@ -47,23 +83,28 @@ def snapshot_dir(assignment: Assignment, root: Path | None = None) -> Path:
     return Path(root) / assignment.name if root is not None else assignment.checks_path.parent
 
 
-def encode_snapshots(assignment: Assignment, answers: Mapping[str, Any], *,
+def encode_snapshots(assignment: Assignment, recordings: Mapping[str, Recording], *,
                      seed: int = PUBLIC_SEED) -> tuple[bytes, bytes]:
-    """The bytes of ``snapshots.json`` and ``snapshots.safetensors`` for ``answers``.
+    """The bytes of ``snapshots.json`` and ``snapshots.safetensors`` for ``recordings``.
 
     Args:
         assignment: Whose answers they are (recorded in the JSON).
-        answers: Memo key -> decoded reference answer.
+        recordings: Position -> the recorded call.
         seed: The seed the answers were recorded with.
     """
-    trees: dict[str, Any] = {}
+    entries: dict[str, Any] = {}
     tensors: dict[str, torch.Tensor] = {}
-    for key in sorted(answers):
-        tree, own = encode_value(answers[key])
-        trees[key] = _rename(tree, functools.partial("{}/{}".format, key))
-        tensors.update({f"{key}/{name}": tensor for name, tensor in own.items()})
+    for key in sorted(recordings):
+        entry = {}
+        for part, value in (("inputs", recordings[key].inputs),
+                            ("answer", recordings[key].answer)):
+            tree, own = encode_value(value)
+            prefix = f"{key}/{part}"
+            entry[part] = _rename(tree, functools.partial("{}/{}".format, prefix))
+            tensors.update({f"{prefix}/{name}": tensor for name, tensor in own.items()})
+        entries[key] = entry
     document = {"schema": SCHEMA, "assignment": assignment.name, "seed": seed,
-                "answers": trees}
+                "answers": entries}
     text = json.dumps(document, sort_keys=True, indent=1, allow_nan=False) + "\n"
     return text.encode("utf-8"), save_tensors(dict(sorted(tensors.items())))
 
@@ -82,14 +123,54 @@ def _rename(tree: Any, rename: Callable[[str], str]) -> Any:
     return tree
 
 
+def input_difference(recorded: Any, current: Any, where: str = "inputs") -> str:
+    """Says where ``current`` inputs differ from ``recorded`` ones beyond rounding, or ``""``.
+
+    Plain values must be equal; floating-point tensors and floats may differ
+    by :data:`INPUT_ULPS` machine epsilons of their dtype, relative to their
+    size (what another CPU's kernels can change); everything else must be equal.
+    """
+    if isinstance(recorded, torch.Tensor) or isinstance(current, torch.Tensor):
+        if not (type(recorded) is torch.Tensor and type(current) is torch.Tensor
+                and recorded.dtype == current.dtype and recorded.shape == current.shape):
+            return f"{where} changed type, dtype or shape"
+        if not recorded.dtype.is_floating_point:
+            return "" if torch.equal(recorded, current) else f"{where} changed"
+        eps = torch.finfo(recorded.dtype).eps * INPUT_ULPS
+        a, b = recorded.double(), current.double()
+        close = ((a - b).abs() <= eps * torch.maximum(a.abs(), b.abs())) | (a == b)
+        return "" if bool(close.all()) else f"{where} changed beyond rounding"
+    if isinstance(recorded, float) and isinstance(current, float):
+        same = recorded == current or (math.isnan(recorded) and math.isnan(current)) or (
+            abs(recorded - current) <= 1e-15 * INPUT_ULPS * max(abs(recorded), abs(current)))
+        return "" if same else f"{where} changed"
+    if isinstance(recorded, (list, tuple)) and isinstance(current, (list, tuple)):
+        if type(recorded) is not type(current) or len(recorded) != len(current):
+            return f"{where} changed length"
+        for i, (r, c) in enumerate(zip(recorded, current, strict=True)):
+            problem = input_difference(r, c, f"{where}[{i}]")
+            if problem:
+                return problem
+        return ""
+    if isinstance(recorded, dict) and isinstance(current, dict):
+        if recorded.keys() != current.keys():
+            return f"{where} changed keys"
+        for key in recorded:
+            problem = input_difference(recorded[key], current[key], f"{where}[{key!r}]")
+            if problem:
+                return problem
+        return ""
+    return "" if type(recorded) is type(current) and recorded == current else f"{where} changed"
+
+
 @dataclass
 class SnapshotStore:
-    """One assignment's snapshots, read into memory, decoded on demand.
+    """One assignment's recorded reference calls, from files or from memory.
 
     Attributes:
-        path: The JSON file (named in messages).
+        path: Where they came from (named in messages).
         seed: The seed the answers were recorded with.
-        trees: Memo key -> encoded answer.
+        trees: Position -> ``{"inputs": TREE, "answer": TREE}``.
         tensors: The tensors the trees refer to.
     """
 
@@ -125,22 +206,37 @@ class SnapshotStore:
         return cls(path=path, seed=document["seed"], trees=document["answers"],
                    tensors=tensors)
 
-    def get(self, key: str) -> tuple[bool, Any]:
-        """``(True, answer)`` for a recorded key, ``(False, None)`` otherwise.
+    @classmethod
+    def in_memory(cls, assignment: Assignment, recordings: Mapping[str, Recording], *,
+                  seed: int) -> SnapshotStore:
+        """A store of calls recorded earlier in this process (e.g. by an audit)."""
+        document, tensors = encode_snapshots(assignment, recordings, seed=seed)
+        return cls(path=Path(f"<{assignment.name} answers recorded in memory>"), seed=seed,
+                   trees=json.loads(document)["answers"], tensors=load_tensors(tensors))
+
+    def get(self, key: str) -> Recording | None:
+        """The call recorded at position ``key``, or None.
 
         Raises:
-            SnapshotError: the recorded answer does not decode.
+            SnapshotError: the recorded entry does not decode.
         """
-        if key not in self.trees:
-            return False, None
+        entry = self.trees.get(key)
+        if entry is None:
+            return None
         own = {name: tensor.clone() for name, tensor in self.tensors.items()
                if name.startswith(f"{key}/")}
         try:
-            return True, decode_value(self.trees[key], own)
+            if type(entry) is not dict or set(entry) != {"inputs", "answer"}:
+                raise ProtocolError("an entry needs exactly 'inputs' and 'answer'")
+            inputs = decode_value(entry["inputs"], own)
+            if type(inputs) is not dict:
+                raise ProtocolError("recorded inputs are not keyword arguments")
+            return Recording(inputs=inputs, answer=decode_value(entry["answer"], own))
         except ProtocolError as error:
-            raise SnapshotError(f"the answer {key} in {self.path} is malformed ({error}); "
+            raise SnapshotError(f"the entry {key} in {self.path} is malformed ({error}); "
                                 f"re-record the snapshots with `{RECORD_COMMAND}`") from error
 
-    def answers(self) -> dict[str, Any]:
-        """Every recorded answer, decoded."""
-        return {key: self.get(key)[1] for key in self.trees}
+    def recordings(self) -> dict[str, Recording]:
+        """Every recorded call, decoded."""
+        found = {key: self.get(key) for key in self.trees}
+        return {key: value for key, value in found.items() if value is not None}

@@ -13,27 +13,26 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from autograder.judge.compare import CheckFailure, assert_close
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, grade_batch
+from autograder.judge.session import GradingOptions, Observations, grade_batch
 from autograder.judge.snapshots import (
     JSON_NAME,
     PUBLIC_SEED,
     RECORD_COMMAND,
     TENSORS_NAME,
+    Answers,
+    Recording,
     SnapshotError,
     SnapshotStore,
     encode_snapshots,
+    input_difference,
     snapshot_dir,
 )
 from autograder.registry import Assignment
 from autograder.release.files import write_if_changed
 from autograder.submission import open_submission
-
-Answers = dict[str, dict[str, Any]]
-"""Reference answers by assignment name, then memo key."""
 
 
 class RecordingError(Exception):
@@ -47,12 +46,12 @@ def record(*, solutions: Path, assignments: Sequence[Assignment]) -> Answers:
         RecordingError: some assignment's reference lost points; the message
             lists the checks and their feedback.
     """
-    answers: Answers = {}
+    observed = Observations()
     options = GradingOptions(reference=Solutions(Path(solutions)), seed=PUBLIC_SEED)
     with tempfile.TemporaryDirectory(prefix="torchgrade-snapshots-") as work:
         opened = open_submission(Path(solutions), assignments=assignments, workdir=Path(work))
         [result] = grade_batch([opened], assignments=assignments, options=options,
-                               answers=answers)
+                               observe=observed)
     lost = [f"  {check.id}: {check.status}: {check.feedback}"
             for assignment in result.assignments for check in assignment.checks
             if check.status != "passed"]
@@ -61,7 +60,7 @@ def record(*, solutions: Path, assignments: Sequence[Assignment]) -> Answers:
         raise RecordingError("the reference solutions must score full marks before their "
                              "answers are recorded:\n" + "\n".join(
                                  lost + [f"  {name}: no reference file" for name in missing]))
-    return {a.name: answers.get(a.name, {}) for a in assignments}
+    return {a.name: observed.answers.get(a.name, {}) for a in assignments}
 
 
 def write(answers: Answers, *, assignments: Sequence[Assignment],
@@ -93,21 +92,24 @@ def stale(answers: Answers, *, assignments: Sequence[Assignment],
         except SnapshotError as error:
             problems.append(f"  {snapshot_dir(assignment, root)}: {error}")
             continue
-        problem = _difference(store.answers(), answers.get(assignment.name, {}))
+        problem = _difference(store.recordings(), answers.get(assignment.name, {}))
         if problem:
             problems.append(f"  {store.path}: {problem}")
     return problems
 
 
-def _difference(recorded: Mapping[str, Any], fresh: Mapping[str, Any]) -> str:
-    """What differs between recorded and fresh answers, or ``""``."""
+def _difference(recorded: Mapping[str, Recording], fresh: Mapping[str, Recording]) -> str:
+    """What differs between recorded and fresh reference calls, or ``""``."""
     new, gone = set(fresh) - set(recorded), set(recorded) - set(fresh)
     if new or gone:
         return (f"the checks now ask {len(new)} question(s) it has no answer for and no "
                 f"longer ask {len(gone)} it has")
     for key in sorted(fresh):
+        problem = input_difference(recorded[key].inputs, fresh[key].inputs)
+        if problem:
+            return f"the inputs of {key} changed: {problem}"
         try:
-            assert_close(recorded[key], fresh[key], what=f"the answer {key[:12]}")
+            assert_close(recorded[key].answer, fresh[key].answer, what=f"the answer to {key}")
         except CheckFailure as failure:
             return f"an answer changed: {failure}"
     return ""

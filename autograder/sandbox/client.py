@@ -84,8 +84,12 @@ class Zygote:
     """
 
     def __init__(self, *, workdir: Path | None = None, network: bool = False,
-                 launched: ZygoteProcess | None = None) -> None:
+                 launched: ZygoteProcess | None = None,
+                 environment: dict[str, str] | None = None) -> None:
         """Launches a zygote in ``workdir``, or adopts one ``launched`` earlier.
+
+        ``environment`` adds variables to the zygote's otherwise empty
+        environment (the conditioning audit chooses other CPU kernels so).
 
         Raises:
             ValueError: neither ``workdir`` nor ``launched`` given.
@@ -93,7 +97,8 @@ class Zygote:
         if launched is None:
             if workdir is None:
                 raise ValueError("a Zygote needs a workdir or a launched process")
-            launched = launch.start(workdir=Path(workdir), network=network)
+            launched = launch.start(workdir=Path(workdir), network=network,
+                                    environment=environment)
         self._launched = launched
         self.workdir = launched.workdir
         self.isolation: dict[str, Any] = dict(launched.isolation)
