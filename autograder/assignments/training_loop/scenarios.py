@@ -72,17 +72,30 @@ def _move_target(func: Any, args: Any, kwargs: dict[str, Any]) -> torch.device |
     return None
 
 
-def _model(kind: str, sizes: tuple[int, int], seed: int, device: str) -> nn.Module:
-    """A tiny seeded model; ``kind`` picks the layers whose mode matters."""
+def _model(kind: str, sizes: tuple[int, int], seed: int, device: str,
+           dtype: torch.dtype = torch.float32) -> nn.Module:
+    """A tiny seeded model; ``kind`` picks the layers whose mode matters.
+
+    In ``batchnorm`` the first layer's bias has a gradient that is zero in
+    exact arithmetic (batch norm subtracts the batch mean): fine where
+    nothing is trained or compared across runs, ill-conditioned where
+    training is compared, so ``normalized`` drops that bias, as is usual
+    before batch norm. The parameters are drawn in ``dtype`` itself: other
+    CPUs draw them to within an ulp of it, so a float64 model stays float64-exact.
+    """
     torch.manual_seed(seed)
     n_in, n_out = sizes
-    layers: dict[str, list[nn.Module]] = {
-        "mlp": [nn.Linear(n_in, 6), nn.ReLU(), nn.Linear(6, n_out)],
-        "batchnorm": [nn.Linear(n_in, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, n_out)],
-        "dropout": [nn.Linear(n_in, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.4),
-                    nn.Linear(8, n_out)],
+    on: dict[str, Any] = {"device": device, "dtype": dtype}
+    builders: dict[str, Callable[[], list[nn.Module]]] = {
+        "mlp": lambda: [nn.Linear(n_in, 6, **on), nn.ReLU(), nn.Linear(6, n_out, **on)],
+        "batchnorm": lambda: [nn.Linear(n_in, 6, **on), nn.BatchNorm1d(6, **on), nn.ReLU(),
+                              nn.Linear(6, n_out, **on)],
+        "normalized": lambda: [nn.Linear(n_in, 6, bias=False, **on), nn.BatchNorm1d(6, **on),
+                               nn.ReLU(), nn.Linear(6, n_out, **on)],
+        "dropout": lambda: [nn.Linear(n_in, 8, **on), nn.BatchNorm1d(8, **on), nn.ReLU(),
+                            nn.Dropout(0.4), nn.Linear(8, n_out, **on)],
     }
-    return nn.Sequential(*layers[kind]).to(device)
+    return nn.Sequential(*builders[kind]())
 
 
 def _optimizer(name: str, model: nn.Module) -> torch.optim.Optimizer:
@@ -257,16 +270,21 @@ def checkpoint_file(mod: Any, inputs: torch.Tensor, targets: torch.Tensor, seed:
 
 def checkpoint_resume(mod: Any, inputs: torch.Tensor, targets: torch.Tensor,
                       val_inputs: torch.Tensor, val_targets: torch.Tensor, seed: int,
-                      device: str) -> dict[str, Any]:
-    """Two epochs, save, load into a fresh model and optimizer, one more epoch."""
+                      kind: str, optimizer: str, device: str) -> dict[str, Any]:
+    """Two epochs, save, load into a fresh model and optimizer, one more epoch.
+
+    The model takes the inputs' dtype: only the student's ``save_checkpoint``
+    and ``load_checkpoint`` run here, and they are dtype-agnostic, so float64
+    inputs keep the three epochs of training far inside the tolerance.
+    """
     train, val = _loader(inputs, targets, 5), _loader(val_inputs, val_targets, 4)
-    model = _model("batchnorm", _sizes(inputs, targets), seed, device)
-    opt = _optimizer("adam", model)
+    model = _model(kind, _sizes(inputs, targets), seed, device, inputs.dtype)
+    opt = _optimizer(optimizer, model)
     for _ in range(2):
         _trusted_epoch(model, train, opt, device)
     mod.save_checkpoint("resume_checkpoint.pt", model, opt, 2)
-    fresh = _model("batchnorm", _sizes(inputs, targets), seed + 1, device)
-    fresh_opt = _optimizer("adam", fresh)
+    fresh = _model(kind, _sizes(inputs, targets), seed + 1, device, inputs.dtype)
+    fresh_opt = _optimizer(optimizer, fresh)
     epoch = mod.load_checkpoint("resume_checkpoint.pt", fresh, fresh_opt)
     loss = _trusted_epoch(fresh, train, fresh_opt, device)
     return {"epoch": _plain(epoch), "train_loss": loss,

@@ -86,4 +86,9 @@ MISTAKES = [
                Replace('    optimizer.load_state_dict(checkpoint["optimizer_state"])\n', "")),
         fails=fails(A, "checkpoint_file", "checkpoint_resume"),
         feedback="but holds ['epoch', 'model_state']"),
+    Mistake(
+        name="checkpoint_optimizer_not_restored", assignment=A,
+        edits=(Replace('    optimizer.load_state_dict(checkpoint["optimizer_state"])\n', ""),),
+        fails=fails(A, "checkpoint_resume"),
+        feedback="momentum restarts from zero"),
 ]
