@@ -133,10 +133,10 @@ class GradingPlugin:
         if call.when == "call" and call.excinfo is None:
             self.outcomes.setdefault(key, Outcome("passed", "Passed."))
         elif call.excinfo is not None and call.when in ("setup", "call"):
-            self.outcomes.setdefault(key, self._classify(call.excinfo.value))
+            self.outcomes.setdefault(key, self._classify(call.excinfo.value, item))
         return report
 
-    def _classify(self, error: BaseException) -> Outcome:
+    def _classify(self, error: BaseException, item: pytest.Item) -> Outcome:
         if isinstance(error, CheckFailure):
             return Outcome("failed", str(error))
         if isinstance(error, SandboxFailure):
@@ -152,6 +152,13 @@ class GradingPlugin:
             return Outcome("failed", str(error).split("\n")[0] or "The check failed.", detail)
         if isinstance(error, pytest.skip.Exception):
             return Outcome("error", "This check was skipped, so it earns no points.", detail)
+        handle = getattr(item, "funcargs", {}).get("submission")
+        if isinstance(handle, StudentHandle) and handle.answered and isinstance(error, Exception):
+            # The check was handling what the student's sandbox sent: whatever went wrong
+            # there is this check's failure. (A grader bug here also fails the reference,
+            # which `torchgrade validate` reports.)
+            return Outcome("failed", "The grader could not use what your code gave back "
+                           f"({_one_line(error)}), so this check earns no points.", detail)
         self.runtime.internal_errors.append((f"{type(error).__name__}: {error}", detail))
         return Outcome("error", "The grader hit an internal problem in this check; this is "
                        "not your fault, tell your instructor.", detail)
@@ -160,3 +167,11 @@ class GradingPlugin:
         target = item.stash[TARGET_KEY]
         if nextitem is None or nextitem.stash[TARGET_KEY].key != target.key:
             self.runtime.release(target)
+
+
+def _one_line(error: BaseException) -> str:
+    try:
+        text = f"{type(error).__name__}: {error}".splitlines()[0]
+    except Exception:  # noqa: BLE001 - a message that cannot even be printed
+        text = type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

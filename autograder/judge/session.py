@@ -248,12 +248,19 @@ def _submission_result(index: int, submission: Submission, plugin: GradingPlugin
                             device=options.device)
 
 
+_FEEDBACK_CHARS = 2000
+"""Feedback quotes what student code returned, which may be huge; no one reads past this."""
+
+
 def _check_result(spec: CheckSpec, outcome: Outcome | None) -> CheckResult:
     outcome = outcome or Outcome("error", "This check did not run.")
+    feedback = outcome.feedback
+    if len(feedback) > _FEEDBACK_CHARS:
+        feedback = feedback[:_FEEDBACK_CHARS - 30] + " [... feedback cut short]"
     return CheckResult(
         id=spec.id, name=spec.name, max_points=spec.points,
         points=spec.points if outcome.status == "passed" else 0.0,
-        status=outcome.status, visibility=spec.visibility, feedback=outcome.feedback,
+        status=outcome.status, visibility=spec.visibility, feedback=feedback,
         detail=outcome.detail)
 
 
