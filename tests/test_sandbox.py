@@ -101,6 +101,50 @@ def test_endless_call_times_out_and_the_process_is_gone(zygote, tmp_path):
     assert "gone" in failure_of(lambda: box.run(call, function="spin", args=[1])).feedback
 
 
+def _host_processes_of(zygote: Zygote, box) -> list[int]:
+    """The host pids of the sandbox's process: the zygote's child whose innermost pid is box.pid.
+
+    The zygote may run in a PID namespace of its own (``unshare --pid``), where
+    ``box.pid`` is not the host's number for that process.
+    """
+    top = zygote._launched.process.pid  # the zygote, or `unshare` around it
+    status = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = dict(line.split(":", 1) for line in
+                              (entry / "status").read_text().splitlines() if ":" in line)
+            except OSError:
+                continue
+            status[int(entry.name)] = (int(fields["PPid"]), fields["NSpid"].split())
+    zygotes = {top} | {pid for pid, (parent, _) in status.items() if parent == top}
+    return [pid for pid, (parent, nspid) in status.items()
+            if parent in zygotes and int(nspid[-1]) == box.pid and pid not in zygotes]
+
+
+def test_a_hung_sandbox_is_killed_by_its_own_pid_not_a_hosts(zygote, tmp_path):
+    """The kill goes through the zygote, which alone knows what the sandbox's pid means.
+
+    Inside a PID namespace the sandbox's pid is a small number that, out here,
+    names a kernel thread or, after the host's pids wrap, any process at all:
+    signalling it from the judge once killed the test run itself.
+    """
+    path = student_file(tmp_path, """
+        def spin(x):
+            while True:
+                x = x + 1
+    """)
+    box = sandbox(zygote, path, limits=Limits(call_seconds=0.5, load_seconds=2.0))
+    [host] = _host_processes_of(zygote, box)
+    if zygote.isolation["process_sweep"]:
+        assert host != box.pid  # a namespace pid: meaningless to the judge
+    failure_of(lambda: box.run(call, function="spin", args=[1]))
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{host}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{host}").exists(), "the hung sandbox outlived its time-out"
+
+
 def test_not_implemented_is_its_own_status(zygote, tmp_path):
     path = student_file(tmp_path, """
         class Layer:

@@ -131,9 +131,22 @@ class Zygote:
         if type(pid) is not int:
             raise RuntimeError(f"sandbox zygote did not fork: {self._log()}")
         sandbox = Sandbox(pid=pid, sock=mine, home=home, path=Path(path), limits=limits,
-                          budget=budget, label=label)
+                          budget=budget, label=label, kill=self._kill)
         sandbox.load(module)
         return sandbox
+
+    def _kill(self, pid: int) -> None:
+        """Asks the zygote to SIGKILL a sandbox's process group.
+
+        ``pid`` is the sandbox's pid as the zygote sees it. Where the zygote
+        has a PID namespace of its own, that number means another process, or
+        none, out here: only the zygote may use it. A zygote that is gone took
+        its sandboxes with it.
+        """
+        try:
+            self._control.send(json.dumps({"op": "kill", "pid": pid}).encode())
+        except OSError:
+            pass
 
     def _wait_ready(self) -> None:
         """Waits for the zygote's warm-up, which overlaps the judge's own start."""
@@ -166,7 +179,13 @@ class Zygote:
 
 @dataclass
 class Sandbox:
-    """One process holding one student file; see :meth:`Zygote.sandbox`."""
+    """One process holding one student file; see :meth:`Zygote.sandbox`.
+
+    Attributes:
+        pid: The sandbox's pid in the zygote's PID namespace, which may not be
+            the judge's: never signal it from here, use ``kill``.
+        kill: SIGKILLs the sandbox's process group, given ``pid`` (the zygote does).
+    """
 
     pid: int
     sock: socket.socket
@@ -175,6 +194,7 @@ class Sandbox:
     limits: Limits
     budget: Budget
     label: str
+    kill: Callable[[int], None]
     alive: bool = True
     notes: list[dict[str, Any]] = field(default_factory=list)
     source: bytes = b""  # the bytes graded, as read by :meth:`load`
@@ -303,7 +323,7 @@ class Sandbox:
                 send_message(self.sock, {"op": "exit"})
             except OSError:
                 pass
-            launch.kill_group(self.pid)
+            self.kill(self.pid)
         self.sock.close()
 
     def discard(self) -> None:

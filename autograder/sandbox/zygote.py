@@ -47,6 +47,8 @@ def main(argv: list[str]) -> None:
         if not data:
             return
         request = json.loads(data)
+        if request.get("op") == "kill" and type(request.get("pid")) is int:
+            _kill_group(request["pid"])  # a pid of this namespace: only here does it mean it
         if request.get("op") != "fork" or len(fds) != 1:
             for fd in fds:
                 os.close(fd)
@@ -107,6 +109,17 @@ def _become_sandbox(control: socket.socket, fd: int, request: dict[str, Any]) ->
         status = 1
     finally:
         os._exit(status)
+
+
+def _kill_group(pid: int) -> None:
+    """SIGKILLs a sandbox's process group (it called setsid) and the sandbox itself."""
+    if pid <= 1:
+        return
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
 
 
 def _die_with_parent() -> None:
