@@ -50,9 +50,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder import registry
-from autograder.notebook import NotebookError, notebook_to_source
+from autograder.intake.notebook import NotebookError, notebook_to_source
 from autograder.registry import Assignment
-from autograder.report import SYMBOLS
+from autograder.results.feedback import SYMBOLS
 from autograder.sandbox import launch
 from autograder.sandbox.launch import ZygoteProcess
 
@@ -299,12 +299,12 @@ def main(*, assignment: str, notebook: Path, out: Path) -> int:
 
 def _grade_into(*, assignment: str, notebook: Path, out: Path,
                 launched: ZygoteProcess) -> int:
+    from autograder.intake.submission import Submission
     from autograder.judge.reference import Snapshots
     from autograder.judge.session import GradingOptions, InternalError, grade_batch
     from autograder.judge.snapshots import PUBLIC_SEED
     from autograder.release import checks_table
     from autograder.results import write_json
-    from autograder.submission import Submission
 
     [chosen] = registry.select([assignment])[:1]
     submission = Submission(label=notebook.stem, root=notebook.parent,

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder import registry
+from autograder.intake.submission import open_submission
 from autograder.judge.reference import Snapshots
 from autograder.judge.session import GradingOptions, InternalError, grade_batch
 from autograder.judge.snapshots import PUBLIC_SEED
-from autograder.report import render_feedback
+from autograder.results.feedback import render_feedback
 from autograder.sandbox.launch import ZygoteProcess
-from autograder.submission import open_submission
 
 __all__ = ["PUBLIC_SEED", "main"]
 

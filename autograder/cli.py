@@ -181,13 +181,13 @@ def _list() -> int:
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
+    from autograder.intake.submission import SubmissionError
     from autograder.judge.session import DeviceUnavailable
     from autograder.layout import LayoutError
     from autograder.release.leaks import LeakError
     from autograder.release.publish import BundleError
     from autograder.release.snapshots import RecordingError
     from autograder.release.stubs import MarkerError
-    from autograder.submission import SubmissionError
 
     return (KeyError, LayoutError, SubmissionError, MarkerError, RecordingError,
             FileNotFoundError, DeviceUnavailable, LeakError, BundleError)

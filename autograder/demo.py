@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder import registry
+from autograder.intake.submission import open_submission
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, grade_batch
 from autograder.layout import examples_dir, solutions_dir, stubs_dir
-from autograder.report import render_feedback, render_gradebook
+from autograder.results.feedback import render_feedback, render_gradebook
 from autograder.sandbox.launch import ZygoteProcess
-from autograder.submission import open_submission
 
 
 def main(*, examples: Path | None = None, seed: int | None = None, verbose: bool = False,

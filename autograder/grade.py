@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import TextIO
 
 from autograder import __version__, registry
+from autograder.intake.submission import open_submission
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, InternalError, grade_batch, grading_device
 from autograder.layout import solutions_dir
-from autograder.report import render_feedback
 from autograder.results import SubmissionResult, to_json, write_json
+from autograder.results.feedback import render_feedback
 from autograder.sandbox.client import Limits
 from autograder.sandbox.launch import ZygoteProcess
-from autograder.submission import open_submission
 
 EXIT_GRADED, EXIT_UNDER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 

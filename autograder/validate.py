@@ -43,6 +43,7 @@ from autograder.catalogue import (
     load_catalogue,
     mistake_problems,
 )
+from autograder.intake.submission import open_submission
 from autograder.judge import audit
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, InternalError, Observations, grade_batch
@@ -52,7 +53,6 @@ from autograder.registry import Assignment
 from autograder.release.files import display
 from autograder.release.stubs import render_stubs
 from autograder.results import SubmissionResult
-from autograder.submission import open_submission
 
 EXIT_OK, EXIT_FAILED = 0, 1
 _SHOWN = 8

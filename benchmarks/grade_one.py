@@ -31,10 +31,10 @@ def median_wall(command: list[str], repeat: int) -> float:
 
 
 def batch_seconds(count: int) -> float:
+    from autograder.intake.submission import open_submission
     from autograder.judge.reference import Solutions
     from autograder.judge.session import GradingOptions, grade_batch
     from autograder.registry import discover
-    from autograder.submission import open_submission
 
     assignments = discover()
     with tempfile.TemporaryDirectory() as work:

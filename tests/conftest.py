@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from autograder.intake.submission import open_submission
 from autograder.judge.declare import MARKER_HELP
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, grade_batch
 from autograder.registry import Assignment, discover
 from autograder.results import SubmissionResult
 from autograder.sandbox.client import Limits
-from autograder.submission import open_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"

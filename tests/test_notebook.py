@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
-from autograder.notebook import NotebookError, notebook_to_source
+from autograder.intake.notebook import NotebookError, notebook_to_source
 
 
 def _write(path: Path, *cells: nbformat.NotebookNode) -> Path:

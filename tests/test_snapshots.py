@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import torch
 
+from autograder.intake.submission import open_submission
 from autograder.judge.reference import GraderError, SnapshotReference, Snapshots, Solutions
 from autograder.judge.session import GradingOptions, grade_batch
 from autograder.judge.snapshots import (
@@ -36,7 +37,6 @@ from autograder.registry import discover
 from autograder.release import snapshots
 from autograder.results import SubmissionResult
 from autograder.sandbox.perturb import PERTURBATIONS, Perturbation
-from autograder.submission import open_submission
 from tests.conftest import ROOT, SOLUTIONS, STUBS, make_submission, replace
 
 ASSIGNMENTS = discover()

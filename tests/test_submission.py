@@ -16,14 +16,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.registry import Assignment
-from autograder.submission import (
+from autograder.intake.submission import (
     MAX_ZIP_BYTES,
     MAX_ZIP_ENTRIES,
     Submission,
     SubmissionError,
     open_submission,
 )
+from autograder.registry import Assignment
 
 AUTOGRAD = Assignment(name="01_manual_autograd", module="manual_autograd", title="A", package="x")
 LINEAR = Assignment(name="02_my_linear", module="my_linear", title="L", package="x")

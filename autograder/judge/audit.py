@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from autograder.intake.submission import open_submission
 from autograder.judge.compare import Spread
 from autograder.judge.reference import Recorded, Solutions
 from autograder.judge.session import GradingOptions, Observations, grade_batch
@@ -29,7 +30,6 @@ from autograder.judge.snapshots import Answers
 from autograder.registry import Assignment
 from autograder.results import SubmissionResult
 from autograder.sandbox.perturb import PERTURBATIONS, Perturbation
-from autograder.submission import open_submission
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,19 @@ import pytest
 import torch
 
 from autograder import __version__
+from autograder.intake.notebook import NotebookError, notebook_to_source
+from autograder.intake.submission import Submission
 from autograder.judge.compare import Spread
 from autograder.judge.declare import CheckSpec
 from autograder.judge.plugin import GradingPlugin, Outcome
 from autograder.judge.reference import ReferenceSource, Solutions, open_reference
 from autograder.judge.runtime import Runtime, Target
 from autograder.judge.snapshots import Answers
-from autograder.notebook import NotebookError, notebook_to_source
 from autograder.registry import Assignment
 from autograder.results import AssignmentResult, CheckResult, SubmissionResult
 from autograder.sandbox.client import Limits, Zygote
 from autograder.sandbox.launch import ZygoteProcess
 from autograder.sandbox.perturb import Perturbation
-from autograder.submission import Submission
 
 
 class DeviceUnavailable(Exception):

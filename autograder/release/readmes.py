@@ -23,7 +23,7 @@ from autograder.registry import Assignment
 from autograder.release import checks_table
 from autograder.release.docstrings import summary
 from autograder.release.templates import render
-from autograder.report import SYMBOLS
+from autograder.results.feedback import SYMBOLS
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from autograder.intake.submission import open_submission
 from autograder.judge.compare import CheckFailure, assert_close
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, Observations, grade_batch
@@ -32,7 +33,6 @@ from autograder.judge.snapshots import (
 )
 from autograder.registry import Assignment
 from autograder.release.files import write_if_changed
-from autograder.submission import open_submission
 
 
 class RecordingError(Exception):

@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.intake.copies import NOT_IMPLEMENTED
 from autograder.layout import read_solution
 from autograder.registry import Assignment
-from autograder.stub_progress import NOT_IMPLEMENTED
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"

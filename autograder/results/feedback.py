@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from autograder.results import AssignmentResult, SubmissionResult
+from autograder.results.model import AssignmentResult, SubmissionResult
 
 SYMBOLS = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "timeout": "TIME",
            "not_implemented": "TODO", "missing": "MISS"}

@@ -28,8 +28,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO
 
+from autograder.intake.copies import choose
 from autograder.registry import Assignment
-from autograder.stub_progress import choose
 
 MAX_ZIP_ENTRIES = 2_000  # a release has a handful of files
 MAX_ZIP_BYTES = 100 * 1024 * 1024  # compressed or extracted
@@ -180,7 +180,7 @@ def _find_file(root: Path, assignment: Assignment) -> tuple[Path | None, str]:
     Looks in ``<root>/<name>/`` first, then in ``<root>`` itself, and takes
     the first usable candidate; where a folder holds both the ``.py`` and the
     ``.ipynb``, the one with fewer stub bodies left comes first
-    (:mod:`autograder.stub_progress`).
+    (:mod:`autograder.intake.copies`).
     """
     folder = root / assignment.name
     candidates = [

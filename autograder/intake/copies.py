@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.notebook import NotebookError, notebook_to_source
+from autograder.intake.notebook import NotebookError, notebook_to_source
 
 NOT_IMPLEMENTED = "is not implemented yet"
 """What the message of every stub body says after the name (make_stub writes it)."""
