@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("--solutions", type=Path, help="reference solutions folder")
     release.add_argument("--check", action="store_true",
                          help="write nothing; exit 1 when any of them is out of date")
+    release.add_argument("--force", action="store_true",
+                         help="replace a bundle even where files were edited since it was "
+                              "written")
     return parser
 
 
@@ -168,7 +171,7 @@ def _dispatch(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
         solutions = solutions_dir(args.solutions)
     return release.main(solutions=solutions, stubs=args.stubs, snapshots=args.snapshots,
                         docs=args.docs, check=args.check, student=args.student,
-                        grader=args.grader)
+                        grader=args.grader, force=args.force)
 
 
 def _list() -> int:

@@ -161,8 +161,8 @@ def test_re_release_replaces_a_previous_bundle_and_leaves_no_stale_file(tmp_path
     assert release(student=target, assignments=ASSIGNMENTS) == 0
     (target / "02_my_linear" / "__pycache__").mkdir()  # left by running the stubs: ignored
     (target / "02_my_linear" / "__pycache__" / "my_linear.cpython-311.pyc").write_bytes(b"x")
-    (target / "README.md").write_text("edited by hand\n")
-    assert release(student=target, assignments=ASSIGNMENTS[:1]) == 0
+    (target / "README.md").write_text("edited by hand\n")  # an edit: replaced only by force
+    assert release(student=target, assignments=ASSIGNMENTS[:1], force=True) == 0
     files = tree(target)
     assert {path.split("/")[0] for path in files} == {
         "01_manual_autograd", "snapshots", "README.md", MANIFEST_NAME}
@@ -172,6 +172,103 @@ def test_re_release_replaces_a_previous_bundle_and_leaves_no_stale_file(tmp_path
     manifest = json.loads(files[MANIFEST_NAME])
     assert set(manifest["files"]) == set(files) - {MANIFEST_NAME}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["student"]  # nothing left beside it
+
+
+# Per kind of bundle: a file a person would edit, add and delete there.
+EDITS = {"student": ("02_my_linear/my_linear.py", "notes.md", "02_my_linear/README.md"),
+         "grader": ("solutions/02_my_linear/my_linear.py", "solutions/notes.md", "grader.json")}
+
+
+def edit(bundle: Path, change: str, kind: str) -> str:
+    """Makes ``change`` (modified, added, deleted) to the ``kind`` bundle; returns the path."""
+    modified, added, deleted = EDITS[kind]
+    if change == "modified":
+        with (bundle / modified).open("a") as stream:
+            stream.write("    return x @ self.weight.T  # my work\n")
+        return modified
+    if change == "added":
+        (bundle / added).write_text("what I found out\n")
+        return added
+    (bundle / deleted).unlink()
+    return deleted
+
+
+@pytest.mark.parametrize("kind", ["student", "grader"])
+@pytest.mark.parametrize("change", ["modified", "added", "deleted"])
+def test_a_bundle_edited_since_it_was_written_is_refused_and_left_as_it_is(
+        kind, change, released, tmp_path, capsys):
+    bundle = shutil.copytree(released[kind], tmp_path / kind)
+    path = edit(bundle, change, kind)
+    before = tree(bundle)
+    assert cli(["release", f"--{kind}", str(bundle)]) == 2
+    err = capsys.readouterr().err
+    assert f"{change}: {path}" in err, err
+    assert "Move your work elsewhere" in err
+    assert ("pass --force" in err) == (change != "added")  # force never deletes what is not ours
+    assert tree(bundle) == before  # byte for byte, the edit included
+    assert sorted(p.name for p in tmp_path.iterdir()) == [kind]  # no temp folder left
+
+
+@pytest.mark.parametrize("kind", ["student", "grader"])
+@pytest.mark.parametrize("change", ["modified", "deleted"])
+def test_force_replaces_an_edited_bundle(kind, change, released, tmp_path):
+    bundle = shutil.copytree(released[kind], tmp_path / kind)
+    edit(bundle, change, kind)
+    assert cli(["release", f"--{kind}", str(bundle), "--force"]) == 0
+    assert tree(bundle) == tree(released[kind])
+
+
+def test_force_never_deletes_a_file_the_bundle_did_not_ship(released, tmp_path, capsys):
+    bundle = shutil.copytree(released["student"], tmp_path / "student")
+    path = edit(bundle, "added", "student")
+    edit(bundle, "modified", "student")
+    before = tree(bundle)
+    assert cli(["release", "--student", str(bundle), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert f"added: {path}" in err and "--force never deletes them" in err
+    assert "my_linear.py" not in err  # force does cover the edit; only the added file is listed
+    assert tree(bundle) == before
+
+
+@pytest.mark.parametrize("kind", ["student", "grader"])
+def test_an_untouched_bundle_is_regenerated_without_force(kind, released, tmp_path):
+    bundle = shutil.copytree(released[kind], tmp_path / kind)
+    (bundle / "__pycache__").mkdir()  # caches are nobody's work
+    (bundle / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"x")
+    assert cli(["release", f"--{kind}", str(bundle)]) == 0
+    assert tree(bundle) == tree(released[kind])
+
+
+def test_a_refusal_lists_at_most_ten_changes(tmp_path):
+    target = tmp_path / "bundle"
+    publish.write(target, "grader", {f"f{i:02}.txt": f"{i}\n" for i in range(15)})
+    for i in range(13):
+        (target / f"f{i:02}.txt").write_text("edited\n")
+    with pytest.raises(publish.BundleError) as refused:
+        publish.write(target, "grader", {"other.txt": "x"})
+    message = str(refused.value)
+    assert "13 file(s) there changed" in message
+    assert "modified: f09.txt" in message and "f10.txt" not in message
+    assert "... and 3 more" in message
+    assert (target / "f00.txt").read_text() == "edited\n"
+
+
+def test_stubs_written_into_a_bundle_never_overwrite_an_edit(released, tmp_path, capsys):
+    """``--stubs`` into a bundle's folder guards what it would overwrite; `assignments/` is free."""
+    bundle = shutil.copytree(released["student"], tmp_path / "course")
+    assert cli(["release", "--stubs", str(bundle)]) == 0  # untouched: stubs go in
+    path = edit(bundle, "modified", "student")
+    (bundle / "notes.md").write_text("mine\n")  # not overwritten by stubs, so no obstacle
+    before = tree(bundle)
+    capsys.readouterr()
+    assert cli(["release", "--stubs", str(bundle)]) == 2
+    err = capsys.readouterr().err
+    assert f"modified: {path}" in err and "notes.md" not in err and "--force" in err
+    assert tree(bundle) == before
+    assert cli(["release", "--stubs", str(bundle), "--force"]) == 0
+    stub = STUBS / "02_my_linear" / "my_linear.py"
+    assert (bundle / path).read_bytes() == stub.read_bytes()
+    assert (bundle / "notes.md").read_text() == "mine\n"
 
 
 def test_an_interrupted_release_leaves_the_previous_bundle_whole(released, tmp_path,

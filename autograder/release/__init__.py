@@ -22,7 +22,7 @@ from pathlib import Path
 
 from autograder.layout import catalogue_dir, solutions_dir
 from autograder.registry import Assignment, discover
-from autograder.release import bundles, checks_table
+from autograder.release import bundles, checks_table, publish
 from autograder.release import snapshots as public_snapshots
 from autograder.release.files import display, write_if_changed
 from autograder.release.leaks import LeakError
@@ -45,6 +45,7 @@ def main(
     assignments: Sequence[Assignment] | None = None,
     student: Path | None = None,
     grader: Path | None = None,
+    force: bool = False,
 ) -> int:
     """Generates the release files, or checks that the committed ones are current.
 
@@ -62,6 +63,9 @@ def main(
         student: Where the student bundle goes (a new or empty folder, or a
             previous student bundle, which is replaced whole).
         grader: Where the grader bundle goes (likewise).
+        force: Replace a bundle (or write stubs into one) even where its
+            files were edited since it was written; without it that is
+            refused, since the edits are a person's work.
 
     Returns:
         0 when the files were written, or with ``check`` when all are current;
@@ -75,7 +79,8 @@ def main(
         LayoutError: No ``solutions/`` folder where one is needed.
         LeakError: The student bundle would leak a solution; nothing written.
         BundleError: A bundle's folder holds files that are not a previous
-            bundle of that kind; nothing written.
+            bundle of that kind, or files edited since it was written (short
+            of ``force``); nothing written.
     """
     chosen = discover() if assignments is None else tuple(assignments)
     bundled = {"student": student, "grader": grader}
@@ -88,7 +93,7 @@ def main(
     codes = []
     if stubs is not None:
         assert solutions is not None
-        codes.append(_stubs(Path(solutions), Path(stubs), chosen, check))
+        codes.append(_stubs(Path(solutions), Path(stubs), chosen, check, force=force))
     if snapshots:
         assert solutions is not None
         codes.append(public_snapshots.main(solutions=Path(solutions), assignments=chosen,
@@ -101,16 +106,18 @@ def main(
             sources = bundles.Sources(solutions=Path(solutions), assignments=chosen,
                                       catalogue=catalogue_dir())
             codes.append(bundles.release(kind, sources=sources, directory=Path(directory),
-                                         check=check))
+                                         check=check, force=force))
     return max(codes, default=0)
 
 
-def _stubs(solutions: Path, stubs: Path, chosen: Sequence[Assignment], check: bool) -> int:
+def _stubs(solutions: Path, stubs: Path, chosen: Sequence[Assignment], check: bool, *,
+           force: bool) -> int:
     sources = bundles.Sources(solutions=solutions, assignments=tuple(chosen),
                               check=WORKING_COPY)
     rendered = bundles.run_steps(bundles.WORKING_COPY_STEPS, sources)
     if check:
         return _report_stale(stubs, rendered)
+    publish.overwritable(stubs, rendered, force=force)  # only a bundle's folder is guarded
     for relative, text in rendered.items():
         if write_if_changed(stubs / relative, text):
             print(f"wrote {stubs / relative}")

@@ -237,7 +237,8 @@ def _assignment_entry(assignment: Assignment) -> dict[str, object]:
     }
 
 
-def release(kind: str, *, sources: Sources, directory: Path, check: bool = False) -> int:
+def release(kind: str, *, sources: Sources, directory: Path, check: bool = False,
+            force: bool = False) -> int:
     """Builds the ``kind`` bundle, verifies it, and writes it to ``directory``.
 
     Args:
@@ -245,6 +246,7 @@ def release(kind: str, *, sources: Sources, directory: Path, check: bool = False
         sources: What to build it from.
         directory: Where it goes: new, empty, or a previous bundle of ``kind``.
         check: Write nothing; report whether ``directory`` is current instead.
+        force: Replace a previous bundle even where its files were edited.
 
     Returns:
         0 when written (or current); 1 with ``check`` when stale.
@@ -256,7 +258,7 @@ def release(kind: str, *, sources: Sources, directory: Path, check: bool = False
     if kind not in publish.KINDS:
         raise ValueError(f"bundle kind must be one of {publish.KINDS}, not {kind!r}")
     if not check:  # refuse before the work of building, not after
-        publish.replaceable(Path(os.path.abspath(directory)), kind)
+        publish.replaceable(Path(os.path.abspath(directory)), kind, force=force)
     files = build_student(sources) if kind == "student" else build_grader(sources)
     if check:
         problems = publish.stale(directory, kind, files)
@@ -267,6 +269,6 @@ def release(kind: str, *, sources: Sources, directory: Path, check: bool = False
         print(f"Regenerate it (never edit it by hand) with:\n  torchgrade release --{kind} "
               f"{display(directory)}")
         return 1
-    publish.write(directory, kind, files)
+    publish.write(directory, kind, files, force=force)
     print(f"wrote the {kind} bundle ({len(files) + 1} files) to {directory}")
     return 0

@@ -8,9 +8,12 @@ never a stale file from an earlier release.
 
 The target may only be replaced when it is new, empty, or a bundle that
 torchgrade wrote: its ``MANIFEST.torchgrade`` lists every file with its
-SHA-256. A folder without one, a bundle of the other kind, or a bundle
-holding files its manifest does not list (someone's notes, a ``.git``) is
-refused, because replacing it would destroy what is not ours.
+SHA-256. A folder without one, or a bundle of the other kind, is refused,
+because replacing it would destroy what is not ours. So is a bundle whose
+files no longer match its manifest (a student's ``my_linear.py``, their
+notes): the manifest says what torchgrade wrote, so anything else there is a
+person's work. ``force`` replaces edited and deleted files anyway, but never
+deletes a file the bundle did not ship (someone's notes, a ``.git``).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ SCHEMA = "torchgrade.bundle/1"
 KINDS = ("student", "grader")
 _IGNORED_DIRS = frozenset({"__pycache__", ".ipynb_checkpoints", ".pytest_cache"})
 _IGNORED_FILES = frozenset({".DS_Store"})
-_SHOWN = 5
+_SHOWN = 10
 
 Files = Mapping[str, str | bytes]
 
@@ -79,20 +82,28 @@ def _check_paths(data: Mapping[str, bytes]) -> None:
         raise BundleError(f"bundle path {clashes[0]!r} is both a file and a folder")
 
 
-def write(directory: Path, kind: str, files: Files) -> None:
+def write(directory: Path, kind: str, files: Files, *, force: bool = False) -> None:
     """Writes the bundle to ``directory``, replacing a previous bundle of the same kind.
 
     Files are written 0644 and folders 0755, in sorted order, with the
     manifest; nothing in them depends on the time or the machine, so two
     releases of the same sources are byte-identical.
 
+    Args:
+        directory: New, empty, or a previous bundle of ``kind``.
+        kind: ``student`` or ``grader``.
+        files: The bundle's files by relative POSIX path.
+        force: Replace a previous bundle even where its files were edited or
+            deleted since it was written (see :func:`replaceable`).
+
     Raises:
         BundleError: ``directory`` holds something that is not a previous
-            bundle of this kind; the message says what and how to proceed.
+            bundle of this kind, or a person's work; the message says what
+            and how to proceed.
     """
     data = encode(kind, files)
     target = Path(os.path.abspath(directory))
-    replaceable(target, kind)
+    replaceable(target, kind, force=force)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.torchgrade-new-", dir=target.parent))
     try:
@@ -167,12 +178,21 @@ def read_manifest(directory: Path) -> Manifest | None:
     return Manifest(kind=document["bundle"], files=dict(document["files"]))
 
 
-def replaceable(directory: Path, kind: str) -> None:
+def replaceable(directory: Path, kind: str, *, force: bool = False) -> None:
     """Returns when a bundle of ``kind`` may be written to ``directory``.
+
+    Args:
+        directory: Where the bundle would go.
+        kind: ``student`` or ``grader``.
+        force: Allow replacing files that were edited or deleted since the
+            previous bundle was written. Files it did not ship are refused
+            even so: replacing the bundle whole would delete them, and they
+            were never torchgrade's.
 
     Raises:
         BundleError: ``directory`` is a file or a link, or a non-empty folder
-            that is not a previous bundle of ``kind`` holding only its files.
+            that is not a previous bundle of ``kind`` exactly as its manifest
+            records it (short of ``force``).
     """
     if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
         raise BundleError(f"{directory} exists and is not a folder; choose another place for "
@@ -187,13 +207,92 @@ def replaceable(directory: Path, kind: str) -> None:
     if manifest.kind != kind:
         raise BundleError(f"{directory} holds a torchgrade {manifest.kind} bundle; "
                           f"refusing to replace it with a {kind} bundle")
-    listed = set(manifest.files) | {MANIFEST_NAME}
-    foreign = sorted(set(_files_below(directory)) - listed)
-    if foreign:
-        shown = ", ".join(foreign[:_SHOWN]) + (", ..." if len(foreign) > _SHOWN else "")
+    changes = edits(directory, manifest)
+    added = [change for change in changes if change[0] == "added"]
+    if force and added:
         raise BundleError(f"{directory} is a previous {kind} bundle but also holds files it did "
-                          f"not ship ({shown}); they would be lost. Move them away or choose "
-                          "another folder.")
+                          f"not ship; they would be lost, and --force never deletes them:"
+                          f"{_listing(added)}\nMove them elsewhere or choose another folder.")
+    if changes and not force:
+        advice = ("Move your work elsewhere first (--force never deletes files the bundle did "
+                  "not ship), or choose another folder." if added else
+                  "Move your work elsewhere first, or pass --force to replace the bundle anyway.")
+        raise BundleError(f"{directory} is a previous {kind} bundle, but {len(changes)} "
+                          f"file(s) there changed since torchgrade wrote it; replacing it would "
+                          f"lose that work:{_listing(changes)}\n{advice}")
+
+
+def edits(directory: Path, manifest: Manifest) -> list[tuple[str, str]]:
+    """What changed in a bundle folder since its manifest was written.
+
+    Returns:
+        ``(change, path)`` pairs, ``change`` one of ``modified`` (the SHA-256
+        differs, or the file became a link or a folder), ``deleted`` (listed
+        but gone) and ``added`` (there but not listed); modified first, as
+        the most likely to be someone's work, each kind sorted by path.
+    """
+    present = set(_files_below(directory)) - {MANIFEST_NAME}
+    modified = sorted(path for path in present & set(manifest.files)
+                      if _file_digest(directory / path) != manifest.files[path])
+    deleted = sorted(set(manifest.files) - present)
+    added = sorted(present - set(manifest.files))
+    return ([("modified", path) for path in modified] + [("deleted", path) for path in deleted]
+            + [("added", path) for path in added])
+
+
+def overwritable(directory: Path, files: Files, *, force: bool = False) -> None:
+    """Returns when ``files`` may be written one by one into ``directory``.
+
+    Files written one by one (the stubs of ``release --stubs``) leave the
+    rest of the folder alone, so only the files they would overwrite matter,
+    and only in a folder holding a bundle's manifest: there the manifest says
+    what torchgrade wrote, and anything else in its place is a person's work.
+    Without a manifest (the checkout's ``assignments/``) the folder is
+    generated by design and always writable.
+
+    Raises:
+        BundleError: A file ``files`` would overwrite is neither what the
+            manifest records nor what would be written, and not ``force``.
+    """
+    manifest = read_manifest(directory)
+    if manifest is None or force:
+        return
+    lost = []
+    for relative, content in sorted(files.items()):
+        path = Path(directory) / relative
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        if not (path.exists() or path.is_symlink()) or (
+                path.is_file() and not path.is_symlink() and path.read_bytes() == data):
+            continue  # nothing there, or nothing would change
+        recorded = manifest.files.get(relative)
+        if recorded is None:
+            lost.append(("added", relative))
+        elif _file_digest(path) != recorded:
+            lost.append(("modified", relative))
+    if lost:
+        raise BundleError(f"{directory} holds a torchgrade {manifest.kind} bundle, and "
+                          f"{len(lost)} file(s) to be written there changed since torchgrade "
+                          f"wrote it; writing would lose that work:{_listing(lost)}\n"
+                          "Move your work elsewhere first, or pass --force to overwrite it "
+                          "anyway.")
+
+
+def _file_digest(path: Path) -> str | None:
+    """The SHA-256 of a regular file; None for a link, a folder or anything unreadable."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        return digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _listing(changes: list[tuple[str, str]]) -> str:
+    """``changes`` one per indented line, the first :data:`_SHOWN` of them."""
+    lines = [f"\n  {change}: {path}" for change, path in changes[:_SHOWN]]
+    if len(changes) > _SHOWN:
+        lines.append(f"\n  ... and {len(changes) - _SHOWN} more")
+    return "".join(lines)
 
 
 def _files_below(directory: Path) -> list[str]:
