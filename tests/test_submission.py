@@ -16,6 +16,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.intake.search import walk
 from autograder.intake.submission import (
     MAX_ZIP_BYTES,
     MAX_ZIP_ENTRIES,
@@ -37,9 +38,10 @@ def _file(path: Path, text: str = "x = 1\n") -> Path:
     return path
 
 
-def _notebook(path: Path) -> Path:
+def _notebook(path: Path, *cells: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), path)
+    code = cells or ("x = 1",)
+    nbformat.write(new_notebook(cells=[new_code_cell(cell) for cell in code]), path)
     return path
 
 
@@ -81,10 +83,10 @@ def test_flat_folder_is_searched_too(tmp_path: Path) -> None:
     assert dict(_open(root, tmp_path).files) == {"04_collate": collate}
 
 
-def test_py_preferred_over_notebook_with_a_note(tmp_path: Path) -> None:
+def test_two_edited_copies_grade_the_py_with_a_note(tmp_path: Path) -> None:
     root = tmp_path / "carol"
     py = _file(root / "02_my_linear" / "my_linear.py")
-    _notebook(root / "02_my_linear" / "my_linear.ipynb")
+    _notebook(root / "02_my_linear" / "my_linear.ipynb", "x = 2")
 
     sub = _open(root, tmp_path)
 
@@ -92,6 +94,17 @@ def test_py_preferred_over_notebook_with_a_note(tmp_path: Path) -> None:
     note = sub.notes["02_my_linear"]
     assert "02_my_linear/my_linear.py" in note and "02_my_linear/my_linear.ipynb" in note
     assert "graded 02_my_linear/my_linear.py" in note
+
+
+def test_two_copies_with_the_same_code_need_no_note(tmp_path: Path) -> None:
+    root = tmp_path / "carol"
+    py = _file(root / "02_my_linear" / "my_linear.py", "import torch\n\nx = 1\n")
+    _notebook(root / "02_my_linear" / "my_linear.ipynb", "import torch", "x = 1", "print(x)")
+
+    sub = _open(root, tmp_path)
+
+    assert sub.files["02_my_linear"] == py
+    assert dict(sub.notes) == {}
 
 
 STUBS = Path(__file__).resolve().parents[1] / "assignments" / "02_my_linear"
@@ -112,25 +125,54 @@ def _pair(root: Path, py: Path, notebook_code: str | None) -> Path:
     return folder
 
 
-def test_the_copy_the_student_worked_in_is_graded(tmp_path: Path) -> None:
-    """The release ships both copies: the one with fewer stub bodies left is graded."""
+def test_the_copy_the_student_worked_in_is_graded_silently(tmp_path: Path) -> None:
+    """The release ships both copies: when one is still the stub, the other is graded
+    without a note, whichever of the two the student chose."""
     worked = ("import torch\nfrom torch import nn\n\n"
               "class MyLinear(nn.Module):\n    pass\n")
     folder = _pair(tmp_path / "in_notebook", STUBS / "my_linear.py", worked)
     sub = _open(folder.parent, tmp_path)
     assert sub.files["02_my_linear"] == folder / "my_linear.ipynb"
-    assert "fewer functions left to implement (0 against 2 in my_linear.py)" in (
-        sub.notes["02_my_linear"])
+    assert dict(sub.notes) == {}
 
     folder = _pair(tmp_path / "in_script", SOLVED, None)
-    assert _open(folder.parent, tmp_path).files["02_my_linear"] == folder / "my_linear.py"
+    sub = _open(folder.parent, tmp_path)
+    assert sub.files["02_my_linear"] == folder / "my_linear.py"
+    assert dict(sub.notes) == {}
 
 
-def test_untouched_pair_grades_the_py_and_says_why(tmp_path: Path) -> None:
+def test_pristine_pair_grades_the_py_silently(tmp_path: Path) -> None:
+    """A student bundle as released: no warning about two copies on every run."""
     folder = _pair(tmp_path / "fresh", STUBS / "my_linear.py", None)
     sub = _open(folder.parent, tmp_path)
     assert sub.files["02_my_linear"] == folder / "my_linear.py"
-    assert "equally far along" in sub.notes["02_my_linear"]
+    assert dict(sub.notes) == {}
+
+
+def test_released_stubs_are_graded_without_notes(tmp_path: Path) -> None:
+    """The real generated assignments/ folder: five pairs, every .py graded, no note."""
+    stubs = STUBS.parent
+    sub = open_submission(stubs, assignments=ALL, workdir=tmp_path / "work")
+    assert dict(sub.files) == {a.name: stubs / a.name / a.filename for a in ALL}
+    assert dict(sub.notes) == {}
+
+
+def test_both_copies_edited_differently_grade_the_further_one_with_a_note(
+        tmp_path: Path) -> None:
+    """Work in both copies: the one with fewer stub bodies left is graded, and the
+    student is told, since the other holds work too."""
+    stub = (STUBS / "my_linear.py").read_text()
+    init = 'raise NotImplementedError("MyLinear.__init__'
+    half = stub.replace(init, "super().__init__()  # (", 1)
+    assert half != stub
+    (tmp_path / "half.py").write_text(half)
+    worked = ("import torch\nfrom torch import nn\n\n"
+              "class MyLinear(nn.Module):\n    pass\n")
+    folder = _pair(tmp_path / "both", tmp_path / "half.py", worked)
+    sub = _open(folder.parent, tmp_path)
+    assert sub.files["02_my_linear"] == folder / "my_linear.ipynb"
+    assert "fewer functions left to implement (0 against 1 in my_linear.py)" in (
+        sub.notes["02_my_linear"])
 
 
 def test_assignment_folder_preferred_over_flat_file(tmp_path: Path) -> None:
@@ -203,6 +245,148 @@ def test_submission_maps_are_read_only(tmp_path: Path) -> None:
     sub = _open(_file(tmp_path / "s" / "my_linear.py").parent, tmp_path)
     with pytest.raises(TypeError):
         sub.files["04_collate"] = tmp_path  # type: ignore[index]
+
+
+# ---- any depth -------------------------------------------------------------
+
+
+def test_files_are_found_at_any_depth(tmp_path: Path) -> None:
+    root = tmp_path / "mia"
+    linear = _file(root / "hw" / "student" / "02_my_linear" / "my_linear.py")
+    collate = _notebook(root / "course" / "week 4" / "collate.ipynb")
+
+    sub = _open(root, tmp_path)
+
+    assert dict(sub.files) == {"02_my_linear": linear, "04_collate": collate}
+    assert dict(sub.notes) == {}
+
+
+def test_a_zip_of_nested_folders_works(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "ned.zip", {"hw/student/02_my_linear/my_linear.py": b"x = 1\n"})
+    sub = _open(archive, tmp_path)
+    assert sub.files["02_my_linear"].relative_to(sub.root).as_posix() == (
+        "student/02_my_linear/my_linear.py")
+
+
+def test_the_assignment_folder_wins_at_any_depth(tmp_path: Path) -> None:
+    root = tmp_path / "oli"
+    nested = _file(root / "repo" / "02_my_linear" / "my_linear.py")
+    _file(root / "scratch" / "old" / "my_linear.py")
+    sub = _open(root, tmp_path)
+    assert sub.files["02_my_linear"] == nested
+    assert "scratch/old/my_linear.py" in sub.notes["02_my_linear"]
+    assert "the assignment's folder comes first" in sub.notes["02_my_linear"]
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("a/my_linear.py", "b/my_linear.py"),
+    ("my_linear.py", "backup/my_linear.py"),
+    ("v1/02_my_linear/my_linear.py", "v2/02_my_linear/my_linear.py"),
+    ("a/my_linear.ipynb", "b/my_linear.ipynb"),
+    ("scripts/my_linear.py", "notebooks/my_linear.ipynb"),  # not the release's pair
+])
+def test_candidates_in_two_places_are_an_error(tmp_path: Path, first: str, second: str
+                                               ) -> None:
+    root = tmp_path / "pat"
+    for name in (first, second):
+        (_notebook if name.endswith(".ipynb") else _file)(root / name)
+    with pytest.raises(SubmissionError) as raised:
+        _open(root, tmp_path)
+    assert first in str(raised.value) and second in str(raised.value)
+    assert "02_my_linear/my_linear.py" in str(raised.value)  # where it belongs
+
+
+def test_caches_environments_and_hidden_folders_are_not_searched(tmp_path: Path) -> None:
+    root = tmp_path / "rae"
+    real = _file(root / "02_my_linear" / "my_linear.py")
+    for skipped in (".git/my_linear.py", ".ipynb_checkpoints/my_linear.py",
+                    "__pycache__/my_linear.py", "__MACOSX/02_my_linear/my_linear.py",
+                    ".venv/lib/python3.12/site-packages/pkg/my_linear.py",
+                    "venv/my_linear.py", "lib/site-packages/my_linear.py",
+                    "env/lib/my_linear.py", "conda/envs/x/my_linear.py"):
+        _file(root / skipped)
+    _file(root / "env" / "pyvenv.cfg", "home = /usr/bin\n")
+    (root / "conda" / "conda-meta").mkdir()
+
+    sub = _open(root, tmp_path)
+
+    assert dict(sub.files) == {"02_my_linear": real}
+    assert dict(sub.notes) == {}
+
+
+def test_a_link_to_a_folder_inside_is_not_searched_twice(tmp_path: Path) -> None:
+    root = tmp_path / "sol"
+    real = _file(root / "02_my_linear" / "my_linear.py")
+    (root / "alias").symlink_to(root / "02_my_linear", target_is_directory=True)
+    outside = _file(tmp_path / "elsewhere" / "collate.py")
+    (root / "shared").symlink_to(outside.parent, target_is_directory=True)
+
+    sub = _open(root, tmp_path)
+
+    assert dict(sub.files) == {"02_my_linear": real}
+    assert "04_collate" not in sub.notes
+
+
+def test_a_zip_inside_a_submission_is_not_opened(tmp_path: Path) -> None:
+    root = tmp_path / "tom"
+    _zip(root.parent / "inner.zip", {"02_my_linear/my_linear.py": b"x = 1\n"})
+    root.mkdir()
+    (root.parent / "inner.zip").rename(root / "inner.zip")
+    with pytest.raises(SubmissionError, match=r"found only inner\.zip"):
+        _open(root, tmp_path)
+
+
+def test_a_folder_too_big_to_search_is_refused_not_searched(tmp_path: Path) -> None:
+    root = tmp_path / "uma"
+    _file(root / "02_my_linear" / "my_linear.py")
+    for i in range(12):
+        _file(root / "data" / f"{i}.csv")
+    found = walk(root.resolve(), {"my_linear.py"}, limit=10)
+    assert not found.complete
+    assert walk(root.resolve(), {"my_linear.py"}).complete
+
+
+# ---- nothing recognised -----------------------------------------------------
+
+
+def test_an_empty_folder_is_unusable(tmp_path: Path) -> None:
+    (tmp_path / "vic").mkdir()
+    with pytest.raises(SubmissionError) as raised:
+        _open(tmp_path / "vic", tmp_path)
+    message = str(raised.value)
+    assert "manual_autograd.py or .ipynb, my_linear.py or .ipynb, collate.py or .ipynb" in message
+    assert "an empty folder" in message
+
+
+def test_an_empty_zip_is_unusable(tmp_path: Path) -> None:
+    with pytest.raises(SubmissionError, match="wes.zip.*an empty zip"):
+        _open(_zip(tmp_path / "wes.zip", {}), tmp_path)
+
+
+def test_unrelated_files_are_unusable_and_listed(tmp_path: Path) -> None:
+    root = tmp_path / "xan"
+    _file(root / "notes.txt")
+    for name in ("a.csv", "b.csv", "sub/c.csv"):
+        _file(root / "data" / name)
+    (root / "empty").mkdir()
+    _file(root / ".git" / "HEAD")
+    with pytest.raises(SubmissionError) as raised:
+        _open(root, tmp_path)
+    assert "found only .git/ (not searched), data/ (3 files), empty/ (empty), notes.txt" in (
+        str(raised.value))
+
+
+def test_a_zip_of_other_things_is_unusable(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "yul.zip", {"project/report.pdf": b"%PDF", "project/x.py": b""})
+    with pytest.raises(SubmissionError, match=r"found only project/ \(2 files\)"):
+        _open(archive, tmp_path)
+
+
+def test_nothing_recognised_for_the_assignment_asked_for(tmp_path: Path) -> None:
+    root = tmp_path / "zed"
+    _file(root / "collate.py")
+    with pytest.raises(SubmissionError, match=r"looked for my_linear\.py or \.ipynb \(at any"):
+        _open(root, tmp_path, assignment=LINEAR)
 
 
 # ---- zips ----------------------------------------------------------------
