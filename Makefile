@@ -1,5 +1,5 @@
 # torchgrade: two commands for a newcomer.
-#   make demo   set up .venv, then grade the bundled example submissions
+#   make demo   set up .venv, then grade the bundled example class (out/demo/)
 #   make test   set up .venv, then run the test suite
 # Set-up pins the CPU build of torch (constraints/cpu.txt): an unpinned torch
 # would make pip download a CUDA build of several GB.
@@ -13,7 +13,7 @@ TORCH_CONSTRAINTS := constraints/cpu.txt
 .PHONY: demo test venv lint stubs release bundles bench clean
 
 demo: $(STAMP)
-	$(BIN)/torchgrade demo
+	$(BIN)/torchgrade grade examples/submissions --out out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

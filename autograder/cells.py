@@ -300,8 +300,9 @@ def main(*, assignment: str, notebook: Path, out: Path) -> int:
 def _grade_into(*, assignment: str, notebook: Path, out: Path,
                 launched: ZygoteProcess) -> int:
     from autograder.intake.submission import Submission
+    from autograder.judge.engine import grade
     from autograder.judge.reference import Snapshots
-    from autograder.judge.session import GradingOptions, InternalError, grade_batch
+    from autograder.judge.session import GradingOptions, InternalError
     from autograder.judge.snapshots import PUBLIC_SEED
     from autograder.release import checks_table
     from autograder.results import write_json
@@ -311,8 +312,8 @@ def _grade_into(*, assignment: str, notebook: Path, out: Path,
                             files={chosen.name: notebook}, assignments=(chosen,))
     options = GradingOptions(reference=Snapshots(), seed=PUBLIC_SEED)  # as `torchgrade check`
     try:
-        [result] = grade_batch([submission], assignments=(chosen,), options=options,
-                               launched=launched)
+        [result] = grade([submission], assignments=(chosen,), options=options,
+                         launched=launched).results
     except InternalError as error:
         write_json(out, {"grader_error": error.reason})
         return 0

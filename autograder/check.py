@@ -16,8 +16,9 @@ from typing import TextIO
 
 from autograder import registry
 from autograder.intake.submission import open_submission
+from autograder.judge.engine import grade
 from autograder.judge.reference import Snapshots
-from autograder.judge.session import GradingOptions, InternalError, grade_batch
+from autograder.judge.session import GradingOptions, InternalError
 from autograder.judge.snapshots import PUBLIC_SEED
 from autograder.results.feedback import render_feedback
 from autograder.sandbox.launch import ZygoteProcess
@@ -53,8 +54,8 @@ def main(*, path: Path | None = None, names: Sequence[str] = (),
     with tempfile.TemporaryDirectory(prefix="torchgrade-check-") as work:
         opened = open_submission(Path(path), assignments=chosen, workdir=Path(work))
         try:
-            [result] = grade_batch([opened], assignments=opened.assignments, options=options,
-                                   launched=launched)
+            [result] = grade([opened], assignments=opened.assignments, options=options,
+                             launched=launched).results
         except InternalError as error:
             print(f"torchgrade: the grader failed, so nothing was graded: {error.reason}",
                   file=sys.stderr)

@@ -40,9 +40,25 @@ def _parser() -> argparse.ArgumentParser:
                        help="recorded public snapshots (default: the bundle's snapshots/, "
                             "else those shipped with torchgrade)")
 
-    grade = commands.add_parser("grade", help="grade a submission (folder, .zip, .py, .ipynb)")
-    grade.add_argument("submission", type=Path)
-    grade.add_argument("--json", type=Path, dest="json_path", help="write the result here")
+    grade = commands.add_parser(
+        "grade", help="grade a submission, or a whole class into a gradebook",
+        description="Grades one submission (a folder, .zip, .py or .ipynb) and prints its "
+        "feedback, or many (several paths, or a class folder or course export holding one "
+        "folder or zip per student) into --out DIR: one result per student, saved as it "
+        "is graded, and gradebook.csv. Re-running skips what is already graded.")
+    grade.add_argument("submission", type=Path, nargs="+", metavar="SUBMISSION",
+                       help="a submission, or a class folder / course export of many")
+    grade.add_argument("--out", type=Path, metavar="DIR",
+                       help="grade as a batch: save each result and gradebook.csv here; a "
+                            "re-run grades only what changed")
+    grade.add_argument("--jobs", type=int, metavar="N",
+                       help="judge processes for a batch (default: one per core, fewer for "
+                            "small batches)")
+    grade.add_argument("--shard", metavar="K/N",
+                       help="grade the K-th of N shares of the class (needs --seed); "
+                            "combine the shards with torchgrade merge")
+    grade.add_argument("--json", type=Path, dest="json_path",
+                       help="write the result here (one submission)")
     grade.add_argument("--assignment", help="the assignment of a single .py/.ipynb file")
     grade.add_argument("--seed", type=int, help="reproduce a run (default: a fresh seed)")
     grade.add_argument("--solutions", type=Path, help="reference solutions folder")
@@ -54,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="where scenarios run: cpu (default) or cuda, when present")
     grade.add_argument("--timeout", type=float, metavar="SECONDS",
                        help="time limit of one call into student code (default: 10)")
+
+    merge = commands.add_parser("merge", help="combine the --out folders of shards into one "
+                                              "gradebook")
+    merge.add_argument("folders", type=Path, nargs="+", metavar="DIR",
+                       help="--out folders of batches graded with the same --seed")
+    merge.add_argument("--out", type=Path, required=True, metavar="DIR",
+                       help="where the combined results and gradebook.csv go")
 
     demo = commands.add_parser("demo", help="grade the bundled examples, print a gradebook")
     demo.add_argument("--seed", type=int)
@@ -145,13 +168,11 @@ def _dispatch(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
         return check.main(path=args.path, names=args.assignments, snapshots=args.snapshots,
                           launched=launched)
     if args.command == "grade":
-        from autograder import grade
+        return _grade(args, launched)
+    if args.command == "merge":
+        from autograder import batch
 
-        return grade.main(submission=args.submission, json_path=args.json_path,
-                          assignment=args.assignment, seed=args.seed,
-                          solutions=args.solutions, fail_under=args.fail_under,
-                          details=args.details, call_seconds=args.timeout,
-                          device=args.device, launched=launched)
+        return batch.merge(folders=args.folders, out=args.out)
     if args.command == "validate":
         from autograder import validate
         from autograder.layout import solutions_dir
@@ -174,6 +195,31 @@ def _dispatch(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
                         grader=args.grader, force=args.force)
 
 
+def _grade(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
+    """One submission with its feedback, or a batch (several paths, --out, a class folder)."""
+    from autograder import batch, grade
+
+    paths = args.submission
+    many = (len(paths) > 1 or args.out is not None or args.jobs is not None
+            or args.shard is not None or batch.is_class(paths[0], assignment=args.assignment))
+    if not many:
+        return grade.main(submission=paths[0], json_path=args.json_path,
+                          assignment=args.assignment, seed=args.seed,
+                          solutions=args.solutions, fail_under=args.fail_under,
+                          details=args.details, call_seconds=args.timeout,
+                          device=args.device, launched=launched)
+    for flag, value in (("--json", args.json_path), ("--fail-under", args.fail_under)):
+        if value is not None:
+            raise batch.UsageError(f"{flag} is for one submission; a batch saves every result "
+                                   "and gradebook.csv in --out DIR")
+    if args.jobs is not None and args.jobs < 1:
+        raise batch.UsageError("--jobs must be at least 1")
+    return batch.main(paths=paths, out=args.out, jobs=args.jobs, shard=args.shard,
+                      seed=args.seed, solutions=args.solutions, assignment=args.assignment,
+                      details=args.details, call_seconds=args.timeout, device=args.device,
+                      launched=launched)
+
+
 def _list() -> int:
     from autograder.registry import discover
 
@@ -184,6 +230,7 @@ def _list() -> int:
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
+    from autograder.batch import UsageError
     from autograder.intake.submission import SubmissionError
     from autograder.judge.session import DeviceUnavailable
     from autograder.layout import LayoutError
@@ -191,9 +238,11 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     from autograder.release.publish import BundleError
     from autograder.release.snapshots import RecordingError
     from autograder.release.stubs import MarkerError
+    from autograder.results.store import StoreError
 
     return (KeyError, LayoutError, SubmissionError, MarkerError, RecordingError,
-            FileNotFoundError, DeviceUnavailable, LeakError, BundleError)
+            FileNotFoundError, DeviceUnavailable, LeakError, BundleError, UsageError,
+            StoreError)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from typing import TextIO
 
 from autograder import registry
 from autograder.intake.submission import open_submission
+from autograder.judge.engine import grade
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, grade_batch
+from autograder.judge.session import GradingOptions
 from autograder.layout import examples_dir, solutions_dir, stubs_dir
 from autograder.results.feedback import render_feedback, render_gradebook
 from autograder.sandbox.launch import ZygoteProcess
@@ -43,9 +44,9 @@ def main(*, examples: Path | None = None, seed: int | None = None, verbose: bool
             dataclasses.replace(open_submission(path, assignments=assignments,
                                                 workdir=Path(work)), label=label)
             for label, path in folders]
-        results = grade_batch(submissions, assignments=assignments,
-                              options=GradingOptions(reference=Solutions(reference), seed=seed),
-                              launched=launched)
+        results = grade(submissions, assignments=assignments,
+                        options=GradingOptions(reference=Solutions(reference), seed=seed),
+                        launched=launched).results
     elapsed = time.monotonic() - start
     if verbose:
         for result in results[2:]:

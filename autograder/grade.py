@@ -11,8 +11,9 @@ from typing import TextIO
 
 from autograder import __version__, registry
 from autograder.intake.submission import open_submission
+from autograder.judge.engine import grade
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, InternalError, grade_batch, grading_device
+from autograder.judge.session import GradingOptions, InternalError, grading_device
 from autograder.layout import solutions_dir
 from autograder.results import SubmissionResult, to_json, write_json
 from autograder.results.feedback import render_feedback
@@ -62,8 +63,8 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
         options = GradingOptions(reference=Solutions(reference), seed=seed, limits=limits,
                                  device=device)
         try:
-            [result] = grade_batch([opened], assignments=opened.assignments, options=options,
-                                   launched=launched)
+            [result] = grade([opened], assignments=opened.assignments, options=options,
+                             launched=launched).results
         except InternalError as error:
             result = SubmissionResult(
                 submission=opened.label, assignments=(), seed=seed, status="error", device=device,

@@ -45,8 +45,9 @@ from autograder.catalogue import (
 )
 from autograder.intake.submission import open_submission
 from autograder.judge import audit
+from autograder.judge.engine import grade
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, InternalError, Observations, grade_batch
+from autograder.judge.session import GradingOptions, InternalError, Observations
 from autograder.judge.snapshots import PUBLIC_SEED, RECORD_COMMAND, Answers
 from autograder.layout import ROOT, catalogue_dir
 from autograder.registry import Assignment
@@ -368,9 +369,9 @@ def _grade(plan: Plan, folders: dict[str, Path], seed: int,
     work.mkdir()
     submissions = [open_submission(path, assignments=plan.assignments, workdir=work)
                    for path in folders.values()]
-    return grade_batch(submissions, assignments=plan.assignments,
-                       options=GradingOptions(reference=Solutions(plan.solutions), seed=seed),
-                       observe=observe)
+    return list(grade(submissions, assignments=plan.assignments,
+                      options=GradingOptions(reference=Solutions(plan.solutions), seed=seed),
+                      observe=observe).results)
 
 
 STEPS: tuple[Callable[[Plan], Finding], ...] = (

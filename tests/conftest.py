@@ -13,8 +13,9 @@ import pytest
 
 from autograder.intake.submission import open_submission
 from autograder.judge.declare import MARKER_HELP
+from autograder.judge.engine import grade
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, grade_batch
+from autograder.judge.session import GradingOptions
 from autograder.registry import Assignment, discover
 from autograder.results import SubmissionResult
 from autograder.sandbox.client import Limits
@@ -90,8 +91,8 @@ def grade_folders(folders: Mapping[str, Path], work: Path, *, seed: int, limits:
     submissions = [open_submission(path, assignments=assignments, workdir=work)
                    for path in folders.values()]
     start = time.monotonic()
-    results = grade_batch(submissions, assignments=assignments, options=GradingOptions(
-        reference=Solutions(SOLUTIONS), seed=seed, limits=limits, device=device))
+    results = grade(submissions, assignments=assignments, options=GradingOptions(
+        reference=Solutions(SOLUTIONS), seed=seed, limits=limits, device=device)).results
     return dict(zip(folders, results, strict=True)), time.monotonic() - start
 
 

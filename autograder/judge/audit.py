@@ -24,8 +24,9 @@ from pathlib import Path
 
 from autograder.intake.submission import open_submission
 from autograder.judge.compare import Spread
+from autograder.judge.engine import grade
 from autograder.judge.reference import Recorded, Solutions
-from autograder.judge.session import GradingOptions, Observations, grade_batch
+from autograder.judge.session import GradingOptions, Observations
 from autograder.judge.snapshots import Answers
 from autograder.registry import Assignment
 from autograder.results import SubmissionResult
@@ -172,8 +173,8 @@ def _baseline(solutions: Path, assignments: Sequence[Assignment], seed: int, wor
               ) -> Baseline:
     observed = Observations()
     opened = open_submission(solutions, assignments=assignments, workdir=work)
-    [result] = grade_batch([opened], assignments=assignments, observe=observed,
-                           options=GradingOptions(reference=Solutions(solutions), seed=seed))
+    [result] = grade([opened], assignments=assignments, observe=observed,
+                     options=GradingOptions(reference=Solutions(solutions), seed=seed)).results
     return Baseline.of(result, observed.answers)
 
 
@@ -183,8 +184,8 @@ def _trials(solutions: Path, assignments: Sequence[Assignment], seed: int, work:
     opened = open_submission(solutions, assignments=assignments, workdir=work)
     options = GradingOptions(reference=Recorded(answers, seed), seed=seed,
                              perturbation=perturbation)
-    [result] = grade_batch([opened], assignments=assignments, options=options,
-                           observe=observed)
+    [result] = grade([opened], assignments=assignments, options=options,
+                     observe=observed).results
     return [Trial(check=check.id, perturbation=perturbation.name, seed=seed,
                   status=check.status, feedback=check.feedback,
                   spread=observed.spreads.get((0, check.id)))

@@ -10,7 +10,7 @@ each item's outcome with a ``wrapper`` around ``pytest_runtest_makereport``.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -42,6 +42,7 @@ class Outcome:
     status: str
     feedback: str
     detail: str = ""
+    internal: bool = False  # the grader failed, not the student's code
 
 
 class GradingPlugin:
@@ -55,6 +56,8 @@ class GradingPlugin:
         self.specs: dict[str, list[CheckSpec]] = {a.name: [] for a in assignments}
         self.outcomes: dict[tuple[tuple[int, str], str], Outcome] = {}
         self.spreads: dict[tuple[tuple[int, str], str], Spread] = {}
+        self.internal: set[tuple[int, str]] = set()  # targets where the grader itself failed
+        self.on_released: Callable[[Target], None] | None = None
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", MARKER_HELP)
@@ -133,7 +136,10 @@ class GradingPlugin:
         if call.when == "call" and call.excinfo is None:
             self.outcomes.setdefault(key, Outcome("passed", "Passed."))
         elif call.excinfo is not None and call.when in ("setup", "call"):
-            self.outcomes.setdefault(key, self._classify(call.excinfo.value, item))
+            outcome = self._classify(call.excinfo.value, item)
+            if outcome.internal:
+                self.internal.add(item.stash[TARGET_KEY].key)
+            self.outcomes.setdefault(key, outcome)
         return report
 
     def _classify(self, error: BaseException, item: pytest.Item) -> Outcome:
@@ -147,7 +153,8 @@ class GradingPlugin:
         if isinstance(error, GraderError):
             self.runtime.internal_errors.append((str(error), detail))
             return Outcome("error", "The grader could not run this check (its reference "
-                           "failed); this is not your fault, tell your instructor.", detail)
+                           "failed); this is not your fault, tell your instructor.", detail,
+                           internal=True)
         if isinstance(error, AssertionError):
             return Outcome("failed", str(error).split("\n")[0] or "The check failed.", detail)
         if isinstance(error, pytest.skip.Exception):
@@ -161,12 +168,14 @@ class GradingPlugin:
                            f"({_one_line(error)}), so this check earns no points.", detail)
         self.runtime.internal_errors.append((f"{type(error).__name__}: {error}", detail))
         return Outcome("error", "The grader hit an internal problem in this check; this is "
-                       "not your fault, tell your instructor.", detail)
+                       "not your fault, tell your instructor.", detail, internal=True)
 
     def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
         target = item.stash[TARGET_KEY]
         if nextitem is None or nextitem.stash[TARGET_KEY].key != target.key:
             self.runtime.release(target)
+            if self.on_released is not None:
+                self.on_released(target)
 
 
 def _one_line(error: BaseException) -> str:

@@ -72,7 +72,25 @@ class Recorded:
     seed: int
 
 
-ReferenceSource = Solutions | Snapshots | Recorded
+@dataclass(frozen=True)
+class Prepared:
+    """The reference's answers recorded ahead of a batch, with the solutions behind them.
+
+    Workers of a pool (:mod:`autograder.judge.pool`) answer from what one
+    pre-pass recorded, so the reference runs once per batch; a call it did not
+    record (a check that asks the reference something only some students
+    make it ask) goes to the solutions.
+
+    Attributes:
+        root: Folder of recorded answers (``<name>/snapshots.json`` per assignment).
+        solutions: The reference solutions.
+    """
+
+    root: Path
+    solutions: Path
+
+
+ReferenceSource = Solutions | Snapshots | Recorded | Prepared
 """The typed choice of :class:`~autograder.judge.session.GradingOptions`."""
 
 
@@ -95,6 +113,11 @@ def open_reference(source: ReferenceSource, *, zygote: Zygote, limits: Limits) -
     if isinstance(source, Recorded):
         return SnapshotReference(load=lambda assignment: SnapshotStore.in_memory(
             assignment, source.answers.get(assignment.name, {}), seed=source.seed))
+    if isinstance(source, Prepared):
+        return SnapshotReference(
+            load=lambda assignment: SnapshotStore.load(assignment, root=source.root),
+            fallback=SolutionReference(zygote=zygote, solutions=source.solutions,
+                                       limits=limits))
     return SnapshotReference(load=lambda assignment: SnapshotStore.load(assignment,
                                                                         root=source.root))
 
@@ -143,8 +166,10 @@ class SnapshotReference:
     snapshots belong to other checks or inputs.
     """
 
-    def __init__(self, *, load: Callable[[Assignment], SnapshotStore]) -> None:
-        self._load = load
+    def __init__(self, *, load: Callable[[Assignment], SnapshotStore],
+                 fallback: Reference | None = None) -> None:
+        """``fallback`` answers what the store lacks; without one that is an error."""
+        self._load, self._fallback = load, fallback
         self._stores: dict[str, SnapshotStore] = {}
 
     def answer(self, assignment: Assignment, scenario: Callable[..., Any],
@@ -158,6 +183,8 @@ class SnapshotReference:
             raise GraderError(str(error)) from error
         problem = ("it has no answer for it" if recorded is None
                    else input_difference(recorded.inputs, args))
+        if (problem or recorded is None) and self._fallback is not None:
+            return self._fallback.answer(assignment, scenario, args, position)
         if problem or recorded is None:
             raise GraderError(
                 f"the public snapshots of {assignment.name} ({store.path}) are stale for "
@@ -167,3 +194,5 @@ class SnapshotReference:
 
     def close(self) -> None:
         self._stores.clear()
+        if self._fallback is not None:
+            self._fallback.close()

@@ -1,17 +1,20 @@
 """One grading session: many submissions, one pytest run, one result each.
 
-:func:`grade_batch` is the engine behind ``torchgrade grade``, ``check`` and
-``demo``: it resolves each submission's files into targets, starts the warm
-zygote, runs the checks of the selected assignments once over all targets
-(pytest, in this process: the judge), and assembles the results. Student code
-only ever runs in sandboxes forked from the zygote.
+:func:`grade_batch` is one session of :func:`autograder.judge.engine.grade`,
+the entry point every command uses: it resolves each submission's files into
+targets, starts the warm zygote (or uses a worker's), runs the checks of the
+selected assignments once over all targets (pytest, in this process: the
+judge), and hands on each submission's result as soon as it is complete.
+Student code only ever runs in sandboxes forked from the zygote.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tempfile
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,8 +127,13 @@ class Observations:
 
 def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assignment],
                 options: GradingOptions, observe: Observations | None = None,
-                launched: ZygoteProcess | None = None) -> list[SubmissionResult]:
-    """Grades every submission on ``assignments``; one result per submission.
+                launched: ZygoteProcess | None = None, zygote: Zygote | None = None,
+                on_result: Callable[[int, SubmissionResult], None] | None = None
+                ) -> list[SubmissionResult]:
+    """Grades every submission on ``assignments`` in one pytest session; one result each.
+
+    Callers use :func:`autograder.judge.grade`, which also takes unusable
+    inputs and many jobs; this is one session of it.
 
     Args:
         submissions: What to grade.
@@ -136,6 +144,10 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
         launched: A zygote the caller launched early (see
             :mod:`autograder.sandbox.launch`); this batch uses it up and ends
             it. None launches one now.
+        zygote: A running zygote the caller owns and keeps after the batch
+            (a worker that grades batch after batch).
+        on_result: Called with (index, result) as soon as a submission's last
+            check is done, so that results can be saved as they come.
 
     Raises:
         InternalError: the checks could not be collected or the reference
@@ -149,24 +161,34 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
         if not graded:
             if launched is not None:
                 launched.close()
-            return [SubmissionResult(submission=s.label, assignments=(), seed=options.seed,
-                                     version=__version__) for s in submissions]
+            results = [SubmissionResult(submission=s.label, assignments=(), seed=options.seed,
+                                        version=__version__) for s in submissions]
+            for index, result in enumerate(results):
+                if on_result is not None:
+                    on_result(index, result)
+            return results
         environment = dict(options.perturbation.environment) if options.perturbation else {}
         if environment and isinstance(options.reference, Solutions):
             raise ValueError("a perturbation of the sandbox environment would perturb the "
                              "reference too: grade against a Recorded or Snapshots reference")
-        if environment and launched is not None:
-            launched.close()
-            launched = None  # a perturbed batch needs a zygote started its way
-        with Zygote(workdir=work, network=options.network, launched=launched,
-                    environment=environment) as zygote:
-            reference = open_reference(options.reference, zygote=zygote, limits=options.limits)
-            runtime = Runtime(zygote=zygote, reference=reference, seed=options.seed,
-                              limits=options.limits,
-                              recorded=observe.answers if observe is not None else None,
-                              submission_seconds=options.submission_seconds,
-                              device=options.device, perturbation=options.perturbation)
+        if environment and (launched is not None or zygote is not None):
+            raise ValueError("a perturbation of the sandbox environment needs a zygote "
+                             "started its way: pass neither launched nor zygote")
+        with contextlib.ExitStack() as stack:
+            if zygote is None:
+                zygote = stack.enter_context(Zygote(
+                    workdir=work, network=options.network, launched=launched,
+                    environment=environment))
+            session = _Session(submissions, targets, options, zygote, on_result)
+            runtime = Runtime(zygote=zygote, reference=open_reference(
+                options.reference, zygote=zygote, limits=options.limits), seed=options.seed,
+                limits=options.limits,
+                recorded=observe.answers if observe is not None else None,
+                submission_seconds=options.submission_seconds,
+                device=options.device, perturbation=options.perturbation)
             plugin = GradingPlugin(runtime=runtime, targets=targets, assignments=graded)
+            session.plugin = plugin
+            plugin.on_released = session.released
             try:
                 _run_pytest(plugin, graded, work)
             finally:
@@ -174,23 +196,57 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
         if observe is not None:
             observe.spreads.update({(target_key[0], check): spread for (target_key, check),
                                     spread in plugin.spreads.items()})
+        results = [session.result(i) for i in range(len(submissions))]
         if runtime.internal_errors:
             (reason, detail), more = runtime.internal_errors[0], len(runtime.internal_errors) - 1
             raise InternalError(reason, detail + (f"\n(and {more} more internal errors)"
                                                   if more else ""))
-        isolation = dict(zygote.isolation)
+        return results
+
+
+class _Session:
+    """Assembles each submission's result, and hands it on the moment it is complete."""
+
+    def __init__(self, submissions: Sequence[Submission], targets: Sequence[Target],
+                 options: GradingOptions, zygote: Zygote,
+                 on_result: Callable[[int, SubmissionResult], None] | None) -> None:
+        self.submissions, self.targets, self.options = submissions, targets, options
+        self.on_result = on_result
+        self.plugin: GradingPlugin | None = None
+        self.isolation = dict(zygote.isolation)
         if options.limits.memory_bytes is None:
-            isolation["memory_cap"] = False
-        return [_submission_result(i, s, plugin, targets, isolation, options)
-                for i, s in enumerate(submissions)]
+            self.isolation["memory_cap"] = False
+        self._left = Counter(t.submission for t in targets)
+        self._results: dict[int, SubmissionResult] = {}
+        for index in range(len(submissions)):
+            if not self._left[index]:  # no assignment of it is graded in this batch
+                self._emit(index)
+
+    def released(self, target: Target) -> None:
+        self._left[target.submission] -= 1
+        if not self._left[target.submission]:
+            self._emit(target.submission)
+
+    def result(self, index: int) -> SubmissionResult:
+        if index not in self._results:
+            self._emit(index)  # a submission whose checks never ran (pytest stopped)
+        return self._results[index]
+
+    def _emit(self, index: int) -> None:
+        assert self.plugin is not None or not self._left[index]
+        result = _submission_result(index, self.submissions[index], self.plugin, self.targets,
+                                    self.isolation, self.options)
+        self._results[index] = result
+        if self.on_result is not None:
+            self.on_result(index, result)
 
 
 def _target(index: int, submission: Submission, assignment: Assignment, work: Path) -> Target:
     path = submission.files.get(assignment.name)
     if path is None:
         return Target(index, assignment, None, assignment.filename,
-                      problem=f"No {assignment.filename} (or .ipynb) was found in "
-                              f"{assignment.name}/; this assignment scores 0.",
+                      problem=f"No {assignment.filename} (or {assignment.notebook_filename}) "
+                              "was found in the submission; this assignment scores 0.",
                       problem_status="missing")
     if path.suffix != ".ipynb":
         return Target(index, assignment, path, path.name)
@@ -224,11 +280,12 @@ def _run_pytest(plugin: GradingPlugin, assignments: Sequence[Assignment], work: 
                             log.getvalue())
 
 
-def _submission_result(index: int, submission: Submission, plugin: GradingPlugin,
+def _submission_result(index: int, submission: Submission, plugin: GradingPlugin | None,
                        targets: Sequence[Target], isolation: dict[str, object],
                        options: GradingOptions) -> SubmissionResult:
     assignments = []
     for target in (t for t in targets if t.submission == index):
+        assert plugin is not None
         name = target.assignment.name
         checks = tuple(_check_result(spec, plugin.outcomes.get((target.key, spec.id)))
                        for spec in plugin.specs[name])
@@ -243,9 +300,14 @@ def _submission_result(index: int, submission: Submission, plugin: GradingPlugin
         assignments.append(AssignmentResult(
             name=name, status=status, checks=checks, max_score=target.assignment.points,
             message=message, detail=detail))
-    return SubmissionResult(submission=submission.label, assignments=tuple(assignments),
-                            seed=options.seed, isolation=dict(isolation), version=__version__,
-                            device=options.device)
+    failed = plugin is not None and any(t.key in plugin.internal for t in targets
+                                        if t.submission == index)
+    return SubmissionResult(
+        submission=submission.label, assignments=tuple(assignments), seed=options.seed,
+        isolation=dict(isolation), version=__version__, device=options.device,
+        status="error" if failed else "graded",
+        message="The grader itself failed while grading this submission, so its score is "
+                "not final; this is not your fault." if failed else "")
 
 
 _FEEDBACK_CHARS = 2000

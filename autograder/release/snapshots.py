@@ -16,8 +16,9 @@ from pathlib import Path
 
 from autograder.intake.submission import open_submission
 from autograder.judge.compare import CheckFailure, assert_close
+from autograder.judge.engine import grade
 from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, Observations, grade_batch
+from autograder.judge.session import GradingOptions, Observations
 from autograder.judge.snapshots import (
     JSON_NAME,
     PUBLIC_SEED,
@@ -50,8 +51,8 @@ def record(*, solutions: Path, assignments: Sequence[Assignment]) -> Answers:
     options = GradingOptions(reference=Solutions(Path(solutions)), seed=PUBLIC_SEED)
     with tempfile.TemporaryDirectory(prefix="torchgrade-snapshots-") as work:
         opened = open_submission(Path(solutions), assignments=assignments, workdir=Path(work))
-        [result] = grade_batch([opened], assignments=assignments, options=options,
-                               observe=observed)
+        [result] = grade([opened], assignments=assignments, options=options,
+                         observe=observed).results
     lost = [f"  {check.id}: {check.status}: {check.feedback}"
             for assignment in result.assignments for check in assignment.checks
             if check.status != "passed"]

@@ -15,9 +15,12 @@ from autograder.results.model import (
     AssignmentResult,
     CheckResult,
     SubmissionResult,
+    from_json,
     to_json,
     write_json,
+    write_text,
 )
 
 __all__ = ["ASSIGNMENT_STATUSES", "CHECK_STATUSES", "SCHEMA", "AssignmentResult",
-           "CheckResult", "SubmissionResult", "to_json", "write_json"]
+           "CheckResult", "SubmissionResult", "from_json", "to_json", "write_json",
+           "write_text"]

@@ -52,7 +52,7 @@ class AssignmentResult:
 
     @property
     def score(self) -> float:
-        return round(sum(check.points for check in self.checks), 6)
+        return float(round(sum(check.points for check in self.checks), 6))
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,11 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return round(sum(a.score for a in self.assignments), 6)
+        return float(round(sum(a.score for a in self.assignments), 6))
 
     @property
     def max_score(self) -> float:
-        return round(sum(a.max_score for a in self.assignments), 6)
+        return float(round(sum(a.max_score for a in self.assignments), 6))
 
 
 def to_json(result: SubmissionResult, *, details: bool = False) -> dict[str, Any]:
@@ -115,14 +115,60 @@ def _check_json(check: CheckResult, details: bool) -> dict[str, Any]:
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
     """Writes atomically: a crash never leaves half a result behind."""
+    write_text(path, json.dumps(document, indent=2) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Writes ``text`` atomically (a temporary file renamed into place), with normal modes.
+
+    A crash or a ``kill -9`` leaves either the old file or the new one, never
+    half of one; the leftover temporary file starts with a dot.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w") as stream:
-            json.dump(document, stream, indent=2)
-            stream.write("\n")
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def from_json(document: Any) -> SubmissionResult:
+    """Reads back a document written by :func:`to_json` (e.g. a batch's saved results).
+
+    Raises:
+        ValueError: the document is not a result of this schema.
+    """
+    try:
+        if document["schema"] != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} document")
+        assignments = tuple(
+            AssignmentResult(
+                name=a["name"], status=a["status"], max_score=float(a["max_score"]),
+                message=a.get("message", ""), detail=a.get("detail", ""),
+                checks=tuple(CheckResult(
+                    id=c["id"], name=c["name"], points=float(c["points"]),
+                    max_points=float(c["max_points"]), status=c["status"],
+                    visibility=c["visibility"], feedback=c["feedback"],
+                    detail=c.get("detail", "")) for c in a["checks"]))
+            for a in document["assignments"])
+        return SubmissionResult(
+            submission=document["submission"], assignments=assignments,
+            seed=document.get("seed"), status=document["status"],
+            message=document.get("message", ""), isolation=dict(document.get("isolation", {})),
+            version=document.get("torchgrade_version", ""),
+            device=document.get("device", "cpu"))
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"not a result document ({type(error).__name__}: {error})") from None

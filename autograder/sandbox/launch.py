@@ -73,7 +73,8 @@ def start(*, workdir: Path, network: bool = False,
     prefix, cut, sweep = ([], False, False) if network else unshare()
     with open(workdir / "zygote.log", "wb") as log:
         process = subprocess.Popen(
-            [*prefix, sys.executable, "-I", "-B", "-m", "autograder.sandbox.zygote",
+            [*dies_with_us(), *prefix, sys.executable, "-I", "-B", "-m",
+             "autograder.sandbox.zygote",
              str(remote.fileno())],
             pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             env={**sandbox_env(workdir), **(environment or {})}, cwd=workdir,
@@ -84,6 +85,15 @@ def start(*, workdir: Path, network: bool = False,
                  "output_limit": True, "python_isolated_mode": True}
     return ZygoteProcess(workdir=workdir, process=process, control=control,
                          isolation=isolation)
+
+
+def die_with_parent() -> None:
+    """Linux only: this process is killed when its parent goes, so nothing outlives a crash."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def kill_group(pid: int) -> None:
@@ -121,3 +131,22 @@ def unshare() -> tuple[list[str], bool, bool]:
         if probe.returncode == 0:
             return [tool, *flags], True, sweep
     return [], False, False
+
+
+@functools.cache
+def dies_with_us() -> list[str]:
+    """A command prefix that kills the launched process when this one dies, even by SIGKILL.
+
+    The zygote kills itself when its parent goes, but inside ``unshare`` its
+    parent is ``unshare``, which would outlive a judge killed with ``kill -9``
+    (and keep the zygote and its sandboxes alive). ``setpriv --pdeathsig``
+    makes the kernel kill ``unshare`` with the judge; ``unshare --kill-child``
+    then takes the zygote down, and the PID namespace every sandbox. Empty
+    where ``setpriv`` lacks the option (the zygote alone then guards itself).
+    """
+    tool = shutil.which("setpriv")
+    if tool is None:
+        return []
+    probe = subprocess.run([tool, "--pdeathsig", "KILL", "true"], capture_output=True,
+                           timeout=10)
+    return [tool, "--pdeathsig", "KILL"] if probe.returncode == 0 else []

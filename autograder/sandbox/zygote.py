@@ -26,6 +26,7 @@ from typing import Any
 import torch
 
 from autograder.sandbox import worker
+from autograder.sandbox.launch import die_with_parent
 
 _REQUEST_BYTES = 65536
 
@@ -33,7 +34,7 @@ _REQUEST_BYTES = 65536
 def main(argv: list[str]) -> None:
     sys.dont_write_bytecode = True  # as -B: no __pycache__ next to anything imported
     control = socket.socket(fileno=int(argv[0]))
-    _die_with_parent()
+    die_with_parent()
     torch.set_num_threads(1)
     _warm_up()
     gc.freeze()  # forked children would otherwise copy every page a collection touches
@@ -96,7 +97,7 @@ def _become_sandbox(control: socket.socket, fd: int, request: dict[str, Any]) ->
     status = 0
     try:
         control.close()
-        _die_with_parent()
+        die_with_parent()
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -120,15 +121,6 @@ def _kill_group(pid: int) -> None:
             kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             continue
-
-
-def _die_with_parent() -> None:
-    """Linux only: be killed when the parent goes, so nothing outlives a crash."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _apply_limits(limits: dict[str, Any]) -> None:
