@@ -110,6 +110,12 @@ def assert_close(got: Any, want: Any, *, what: str, hint: str = "",
     Python floats must be floats (not tensors) and close; other plain values
     must be equal, element by element for lists, tuples and dicts.
     """
+    with torch._C.DisableTorchFunction():  # comparisons need no torch function modes
+        _assert_close(got, want, what=what, hint=hint, rtol=rtol, atol=atol)
+
+
+def _assert_close(got: Any, want: Any, *, what: str, hint: str,
+                  rtol: float | None, atol: float | None) -> None:
     if isinstance(want, torch.Tensor):
         _tensor_close(got, want, what, hint, rtol, atol)
     elif isinstance(want, float):
@@ -119,14 +125,14 @@ def assert_close(got: Any, want: Any, *, what: str, hint: str = "",
         expect(len(got) == len(want),
                f"{what} should have {len(want)} entries but has {len(got)}.", hint)
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            assert_close(g, w, what=f"{what}[{i}]", hint=hint, rtol=rtol, atol=atol)
+            _assert_close(g, w, what=f"{what}[{i}]", hint=hint, rtol=rtol, atol=atol)
     elif isinstance(want, dict):
         _expect_type(got, dict, what, hint)
         expect(set(got) == set(want),
                f"{what} should have the keys {sorted(want)} but has {sorted(got)}.", hint)
         for key in want:
-            assert_close(got[key], want[key], what=f"{what}[{key!r}]", hint=hint,
-                         rtol=rtol, atol=atol)
+            _assert_close(got[key], want[key], what=f"{what}[{key!r}]", hint=hint,
+                          rtol=rtol, atol=atol)
     else:
         expect(type(got) is type(want) and got == want,
                f"{what} should be {want!r} but is {_show(got)}.", hint)
@@ -154,7 +160,8 @@ def assert_like(got: Any, want: Any, *, what: str, hint: str = "") -> None:
 
 
 def _expect_type(got: Any, kind: type, what: str, hint: str) -> None:
-    expect(type(got) is kind, f"{what} should be a {kind.__name__} but is {_kind(got)}.", hint)
+    exact = type(got) is kind or (kind is dict and type(got) is Answer)
+    expect(exact, f"{what} should be a {kind.__name__} but is {_kind(got)}.", hint)
 
 
 def _float_close(got: Any, want: float, what: str, hint: str,

@@ -64,7 +64,8 @@ def grade(submissions: Sequence[Submission | Unusable], *, assignments: Sequence
         jobs: Judge processes to share the submissions out to; 1 grades here.
         observe: Receives the reference's calls and the checks' spreads (one
             process only: release tooling and the audit).
-        launched: A zygote the caller launched early; used up (and ended) here.
+        launched: A zygote the caller launched early; used up (and ended) here (with
+            jobs, it runs the reference's pre-pass).
         on_result: Called with (index, result) as soon as each result is known,
             so that a batch can save results as they come.
 
@@ -90,11 +91,10 @@ def grade(submissions: Sequence[Submission | Unusable], *, assignments: Sequence
     elif jobs > 1 and len(usable) > 1:
         if observe is not None:
             raise ValueError("observe needs grading in this process (jobs=1)")
-        if launched is not None:
-            launched.close()  # every worker starts a zygote of its own
         from autograder.judge import pool
 
-        pool.grade(usable, assignments=assignments, options=options, jobs=jobs, emit=emit)
+        pool.grade(usable, assignments=assignments, options=options, jobs=jobs, emit=emit,
+                   launched=launched)
     elif usable:
         grade_batch([s for _, s in usable], assignments=assignments, options=options,
                     observe=observe, launched=launched,

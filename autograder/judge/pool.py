@@ -33,21 +33,27 @@ from autograder.judge.session import GradingOptions, InternalError, Observations
 from autograder.judge.snapshots import JSON_NAME, TENSORS_NAME, encode_snapshots
 from autograder.registry import Assignment
 from autograder.results import SubmissionResult
+from autograder.sandbox.launch import ZygoteProcess
 
 _CHUNK_MAX = 8
 _POLL_SECONDS = 1.0
 
 
 def grade(items: Sequence[tuple[int, Submission]], *, assignments: Sequence[Assignment],
-          options: GradingOptions, jobs: int,
-          emit: Callable[[int, SubmissionResult], None]) -> None:
+          options: GradingOptions, jobs: int, emit: Callable[[int, SubmissionResult], None],
+          launched: ZygoteProcess | None = None) -> None:
     """Grades ``items`` (index, submission) in ``jobs`` worker processes.
+
+    ``launched``, a zygote the command started early, runs the reference's
+    pre-pass here (it is ended in any case).
 
     Raises:
         InternalError: a worker's grader failed, or a worker died; every
             result that was graded has been emitted first.
     """
     if options.perturbation is not None and options.perturbation.environment:
+        if launched is not None:
+            launched.close()
         raise ValueError("a perturbed sandbox environment cannot be graded in a pool")
     context = multiprocessing.get_context("spawn")
     tasks: Any = context.Queue()
@@ -58,13 +64,16 @@ def grade(items: Sequence[tuple[int, Submission]], *, assignments: Sequence[Assi
         worker.start()  # they import torch and warm a zygote while the reference runs
     with tempfile.TemporaryDirectory(prefix="torchgrade-pool-") as scratch:
         try:
-            shared = _prepare_reference(options, assignments, Path(scratch))
+            shared = _prepare_reference(options, assignments, Path(scratch), launched)
+            launched = None  # used up
             for chunk in _chunks(list(items), jobs):
                 tasks.put(([_plain(i, s) for i, s in chunk], list(assignments), shared))
             for _ in workers:
                 tasks.put(None)
             _collect(len(items), done, workers, emit)
         finally:
+            if launched is not None:
+                launched.close()
             for worker in workers:
                 worker.join(timeout=5)
                 if worker.is_alive():
@@ -72,14 +81,17 @@ def grade(items: Sequence[tuple[int, Submission]], *, assignments: Sequence[Assi
 
 
 def _prepare_reference(options: GradingOptions, assignments: Sequence[Assignment],
-                       scratch: Path) -> GradingOptions:
+                       scratch: Path, launched: ZygoteProcess | None) -> GradingOptions:
     """Records the reference's answers once; the options the workers grade with."""
     if not isinstance(options.reference, Solutions):
+        if launched is not None:
+            launched.close()
         return options  # snapshots or recorded answers: nothing runs the reference
     solutions = options.reference.path
     observed = Observations()
     reference = open_submission(solutions, assignments=assignments, workdir=scratch / "intake")
-    grade_batch([reference], assignments=assignments, options=options, observe=observed)
+    grade_batch([reference], assignments=assignments, options=options, observe=observed,
+                launched=launched)
     root = scratch / "answers"
     for assignment in assignments:
         document, tensors = encode_snapshots(assignment,

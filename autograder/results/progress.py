@@ -40,11 +40,13 @@ class Progress:
             self.bar.update(1)
             return
         elapsed = time.monotonic() - self.start
-        rate = self.count / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.count) / rate if rate else 0.0
         status = "" if result.status == "graded" else f" [{result.status}]"
-        print(f"[{self.count}/{self.total}] {result.submission}: {score}{status} "
-              f"({rate:.2f}/s, {left:.0f} s left)", file=self.stream, flush=True)
+        pace = ""
+        if elapsed >= 1.0:  # before that, the inputs that could not be opened skew the rate
+            rate = self.count / elapsed
+            pace = f" ({rate:.2f}/s, {(self.total - self.count) / rate:.0f} s left)"
+        print(f"[{self.count}/{self.total}] {result.submission}: {score}{status}{pace}",
+              file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -67,14 +67,33 @@ def _warm_up() -> None:
     The first optimizer step imports the compiler stack (over 800 modules,
     more than a second); checkpoints go through the serialisation code; the
     stand-in accelerator of device checks goes through torch's function
-    overrides. Everything here stays single-threaded, so forking afterwards
-    is safe.
+    overrides; every assignment's scenarios (trusted grader code, never a
+    reference solution) are imported, and the first pass through a data
+    loader, pickling and the wire format is paid here. Without this, each
+    sandbox paid 5-20 ms for its first call. Everything here stays
+    single-threaded, so forking afterwards is safe.
     """
+    import importlib
     import io
+    import pickle
 
-    import torch.utils.data  # noqa: F401 - imported for its side effect of loading
+    import torch.utils.data
 
+    from autograder import registry
+    from autograder.sandbox import perturb  # noqa: F401 - imported for its side effect
+    from autograder.sandbox.protocol import encode_value
     from autograder.sandbox.standin import DEVICE, StandIn
+
+    for assignment in registry.discover():
+        importlib.import_module(assignment.scenarios_module)
+    data = torch.utils.data.TensorDataset(torch.randn(5, 3), torch.randn(5, 2))
+    loader = torch.utils.data.DataLoader(data, batch_size=2)
+    pickle.loads(pickle.dumps(loader))
+    for inputs, targets in loader:
+        torch.nn.functional.mse_loss(torch.relu(inputs.double()) @ torch.ones(3, 2,
+                                     dtype=torch.float64), targets.double()).item()
+    torch.nn.utils.rnn.pad_sequence([torch.arange(3), torch.arange(1)], batch_first=True)
+    encode_value({"warm": torch.ones(2), "list": [1.0, "a"]})
 
     with StandIn():
         on_device = torch.ones(2, 3, dtype=torch.float64).to(DEVICE)

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from autograder.sandbox.generic import same
+from autograder.sandbox.generic import reseed, same
 
 
 def _items(seqs: list[list[int]], labels: list[int], device: str) -> list[dict[str, Any]]:
@@ -71,7 +71,7 @@ def loader_batches(mod: Any, seqs: list[list[int]], labels: list[int], batch_siz
         options["shuffle"] = shuffle
     if seed is not None:
         options["generator"] = torch.Generator().manual_seed(seed)
-    torch.manual_seed(global_seed)
+    reseed(global_seed)
     loader = mod.make_loader(dataset, batch_size, **options)
     runs = []
     for _ in range(epochs):
@@ -109,7 +109,7 @@ def loader_pickle(mod: Any, seqs: list[list[int]], labels: list[int], batch_size
 
 def _epoch(loader: Any) -> Any:
     """One epoch's batches, or None when pad_collate fails (graded by other checks)."""
-    torch.manual_seed(0)  # the same order even if the loader shuffles from the global RNG
+    reseed(0)  # the same order even if the loader shuffles from the global RNG
     try:
         return list(loader)
     except Exception:  # noqa: BLE001 - pad_collate's own errors (or stub) cost points elsewhere

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from autograder.sandbox.generic import same
+from autograder.sandbox.generic import reseed, same
 
 
 def _get(dataset: Any, index: int) -> tuple[Any, str]:
@@ -60,11 +60,11 @@ def regression_items(mod: Any, num_samples: int, slope: float | None, intercept:
 def regression_generator(mod: Any, num_samples: int, seed: int, global_seed: int
                          ) -> dict[str, Any]:
     """Whether the data comes from a private generator: reproducible, global RNG untouched."""
-    torch.manual_seed(global_seed)
+    reseed(global_seed)
     before = torch.get_rng_state()
     first = mod.RegressionDataset(num_samples, seed=seed)
     global_untouched = torch.equal(before, torch.get_rng_state())
-    torch.manual_seed(global_seed + 1)
+    reseed(global_seed + 1)
     second = mod.RegressionDataset(num_samples, seed=seed)
     return {
         "global_untouched": global_untouched,

@@ -17,6 +17,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.data import DataLoader, TensorDataset, default_collate
 
+from autograder.sandbox.generic import reseed
+
 
 class RecordingMSELoss(nn.MSELoss):
     """``nn.MSELoss()`` noting, per call, the grad mode, whether its output tracks a graph
@@ -83,7 +85,7 @@ def _model(kind: str, sizes: tuple[int, int], seed: int, device: str,
     before batch norm. The parameters are drawn in ``dtype`` itself: other
     CPUs draw them to within an ulp of it, so a float64 model stays float64-exact.
     """
-    torch.manual_seed(seed)
+    reseed(seed, device)
     n_in, n_out = sizes
     on: dict[str, Any] = {"device": device, "dtype": dtype}
     builders: dict[str, Callable[[], list[nn.Module]]] = {
@@ -160,7 +162,7 @@ def train_epoch(mod: Any, inputs: torch.Tensor, targets: torch.Tensor, batch_siz
     step_grads: list[dict[str, torch.Tensor | None]] = []
     opt.register_step_pre_hook(lambda *_: step_grads.append(
         {name: None if p.grad is None else p.grad.detach().clone() for name, p in params}))
-    torch.manual_seed(seed + 1)
+    reseed(seed + 1, device)
     loss = mod.train_one_epoch(model, _loader(inputs, targets, batch_size), nn.MSELoss(), opt,
                                torch.device(device))
     return {"loss": _plain(loss), "step_grads": step_grads, "forward_modes": modes,
@@ -180,7 +182,7 @@ def evaluate(mod: Any, inputs: torch.Tensor, targets: torch.Tensor, batch_size: 
     grads_before = [None if p.grad is None else p.grad.clone() for p in model.parameters()]
     modes, grad_modes = _watch(model)
     loss_fn = RecordingMSELoss()
-    torch.manual_seed(seed + 1)
+    reseed(seed + 1, device)
     loss = mod.evaluate(model, _loader(inputs, targets, batch_size), loss_fn, torch.device(device))
     after = _state(model)
     grads_after = [p.grad for p in model.parameters()]
