@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,24 @@ def fill_notebook(notebook: str, source: str) -> dict[str, Any]:
                                                              "### END SOLUTION"))
     assert not reference, f"solution cells missing from the notebook: {sorted(reference)}"
     return filled
+
+
+def make_zip(path: Path, entries: dict[str, bytes]) -> Path:
+    """A zip at ``path`` holding ``entries`` (archive name -> bytes)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+def running_zygotes() -> set[int]:
+    """Pids of running zygotes and their wrappers (``... -m autograder.sandbox.zygote``)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"autograder.sandbox.zygote" in command:
+            found.add(int(proc.name))
+    return found

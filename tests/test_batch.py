@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SOLUTIONS, STUBS, make_submission, replace
+from tests.conftest import ROOT, SOLUTIONS, STUBS, make_submission, replace, running_zygotes
 
 TORCHGRADE = [sys.executable, "-m", "autograder.cli"]
 SEED = "4242"
@@ -93,23 +93,11 @@ def test_a_rerun_keeps_what_is_graded_and_regrades_what_changed(
     assert (out / "gradebook.csv").read_bytes() == (uninterrupted / "gradebook.csv").read_bytes()
 
 
-def _zygotes() -> set[int]:
-    found = set()
-    for proc in Path("/proc").iterdir():
-        try:
-            command = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"autograder.sandbox.zygote" in command:
-            found.add(int(proc.name))
-    return found
-
-
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_kill_9_part_way_then_a_rerun_gives_the_same_gradebook(
         klass: Path, uninterrupted: Path, tmp_path: Path, jobs: str) -> None:
     out = tmp_path / "out"
-    before = _zygotes()
+    before = running_zygotes()
     process = subprocess.Popen([*TORCHGRADE, "grade", str(klass), "--out", str(out),
                                 "--seed", SEED, "--jobs", jobs], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -127,9 +115,9 @@ def test_kill_9_part_way_then_a_rerun_gives_the_same_gradebook(
     for path in partial:
         json.loads(path.read_text())  # every file there is whole
     deadline = time.monotonic() + 10
-    while _zygotes() - before and time.monotonic() < deadline:
+    while running_zygotes() - before and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _zygotes() - before == set(), "a zygote outlived the killed batch"
+    assert running_zygotes() - before == set(), "a zygote outlived the killed batch"
     rerun = torchgrade("grade", str(klass), "--out", str(out), "--jobs", jobs)
     assert rerun.returncode == 0, rerun.stderr
     assert (out / "gradebook.csv").read_bytes() == (uninterrupted / "gradebook.csv").read_bytes()

@@ -18,6 +18,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from autograder.intake.classroom import Entry, find_class
 from autograder.intake.submission import SubmissionError, open_submission
 from autograder.registry import Assignment
+from tests.conftest import make_zip
 
 AUTOGRAD = Assignment(name="01_manual_autograd", module="manual_autograd", title="A", package="x")
 LINEAR = Assignment(name="02_my_linear", module="my_linear", title="L", package="x")
@@ -35,13 +36,6 @@ def _file(path: Path, text: str = "x = 1\n") -> Path:
 def _notebook(path: Path, code: str = "x = 1") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(new_notebook(cells=[new_code_cell(code)]), path)
-    return path
-
-
-def _zip(path: Path, entries: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
     return path
 
 
@@ -120,7 +114,7 @@ def test_a_student_who_handed_in_nothing_is_still_listed(tmp_path: Path) -> None
     _file(root / "alice" / "my_linear.py")
     _file(root / "bob" / "collate.py")
     (root / "dave").mkdir()
-    _zip(root / "erin.zip", {})
+    make_zip(root / "erin.zip", {})
 
     entries = _find(root, tmp_path)
 
@@ -136,7 +130,7 @@ def test_a_student_folder_holding_one_zip_is_graded_from_the_zip(tmp_path: Path)
     root = tmp_path / "class"
     _file(root / "alice" / "my_linear.py")
     (root / "bob").mkdir(parents=True)
-    _zip(root / "bob" / "homework.zip", {"hw/02_my_linear/my_linear.py": b"x = 1\n"})
+    make_zip(root / "bob" / "homework.zip", {"hw/02_my_linear/my_linear.py": b"x = 1\n"})
 
     entries = _find(root, tmp_path)
 
@@ -164,7 +158,7 @@ def test_labels_are_unique_and_sorted(tmp_path: Path) -> None:
     root = tmp_path / "class"
     _file(root / "alice" / "my_linear.py")
     _file(root / "alice-2" / "my_linear.py")
-    _zip(root / "Alice.zip", {"my_linear.py": b"x = 1\n"})
+    make_zip(root / "Alice.zip", {"my_linear.py": b"x = 1\n"})
 
     entries = _find(root, tmp_path)
 
@@ -203,7 +197,7 @@ def test_one_submission_is_not_taken_for_a_class(tmp_path: Path, layout: dict[st
 
 
 def test_a_student_zip_is_one_submission_and_leaves_nothing_behind(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "alice.zip", {"alice/02_my_linear/my_linear.py": b"x = 1\n",
+    archive = make_zip(tmp_path / "alice.zip", {"alice/02_my_linear/my_linear.py": b"x = 1\n",
                                             "alice/04_collate/collate.py": b"x = 1\n"})
     assert _find(archive, tmp_path) is None
     assert list((tmp_path / "work").iterdir()) == []
@@ -249,7 +243,7 @@ def test_a_class_opened_as_one_submission_says_what_it_left_out(tmp_path: Path) 
     unpacked, and the missing assignments say so."""
     root = tmp_path / "hw1"
     linear = _file(root / "alice" / "my_linear.py")
-    _zip(root / "bob.zip", {"collate.py": b"x = 1\n"})
+    make_zip(root / "bob.zip", {"collate.py": b"x = 1\n"})
     assert [e.label for e in _find(root, tmp_path) or []] == ["alice", "bob"]
 
     opened = open_submission(root, assignments=ALL, workdir=tmp_path / "work")
@@ -307,7 +301,7 @@ def _canvas_export(folder: Path) -> Path:
     for name, data in CANVAS.items():
         (folder / name).write_bytes(data)
     (folder / "leeann_9_3001_hw1.zip").unlink()
-    _zip(folder / "leeann_9_3001_hw1.zip", {"hw1/02_my_linear/my_linear.py": b"x = 1\n"})
+    make_zip(folder / "leeann_9_3001_hw1.zip", {"hw1/02_my_linear/my_linear.py": b"x = 1\n"})
     return folder
 
 
@@ -351,7 +345,7 @@ def test_a_canvas_export_opened_as_one_submission_is_named(tmp_path: Path) -> No
 
 
 def test_moodle_folders_zip(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "HW1-12345.zip", {
+    archive = make_zip(tmp_path / "HW1-12345.zip", {
         "Jane Doe_101_assignsubmission_file_/02_my_linear/my_linear.py": b"x = 1\n",
         "Jane Doe_101_assignsubmission_onlinetext_/onlinetext.html": b"<p>done</p>",
         "John Roe_102_assignsubmission_file_/hw.zip": _zip_bytes(
@@ -372,7 +366,7 @@ def test_moodle_folders_zip(tmp_path: Path) -> None:
 
 
 def _zip_bytes(path: Path, entries: dict[str, bytes]) -> bytes:
-    return _zip(path, entries).read_bytes()
+    return make_zip(path, entries).read_bytes()
 
 
 def test_moodle_flat_files(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SOLUTIONS, STUBS
+from tests.conftest import ROOT, SOLUTIONS, STUBS, running_zygotes
 from tests.result_schema import problems
 
 TORCHGRADE = [sys.executable, "-m", "autograder.cli"]
@@ -89,30 +89,17 @@ def test_check_grades_the_working_copy(tmp_path):
     assert "not implemented yet" in run.stdout
 
 
-def _zygotes() -> set[int]:
-    """Pids of running zygotes (``python -I -m autograder.sandbox.zygote``)."""
-    found = set()
-    for proc in Path("/proc").iterdir():
-        try:
-            command = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"autograder.sandbox.zygote" in command and b"-I" in command:
-            found.add(int(proc.name))
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 def test_the_zygote_launched_early_ends_with_the_command(tmp_path):
     """grade launches its zygote before importing the judge; a usage error still ends it."""
     from autograder.cli import main
 
-    before = _zygotes()
+    before = running_zygotes()
     assert main(["grade", str(tmp_path / "missing"), "--json", str(tmp_path / "r.json")]) == 2
     assert main(["grade", str(SOLUTIONS / "04_collate" / "collate.py"), "--assignment", "04",
                  "--json", str(tmp_path / "r.json")]) == 0
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 20.0
     deadline = time.monotonic() + 5.0  # a killed process takes a moment to unmap torch
-    while _zygotes() - before and time.monotonic() < deadline:
+    while running_zygotes() - before and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _zygotes() - before == set()
+    assert running_zygotes() - before == set()

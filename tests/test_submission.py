@@ -25,6 +25,7 @@ from autograder.intake.submission import (
     open_submission,
 )
 from autograder.registry import Assignment
+from tests.conftest import make_zip
 
 AUTOGRAD = Assignment(name="01_manual_autograd", module="manual_autograd", title="A", package="x")
 LINEAR = Assignment(name="02_my_linear", module="my_linear", title="L", package="x")
@@ -42,13 +43,6 @@ def _notebook(path: Path, *cells: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     code = cells or ("x = 1",)
     nbformat.write(new_notebook(cells=[new_code_cell(cell) for cell in code]), path)
-    return path
-
-
-def _zip(path: Path, entries: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
     return path
 
 
@@ -262,7 +256,7 @@ def test_files_are_found_at_any_depth(tmp_path: Path) -> None:
 
 
 def test_a_zip_of_nested_folders_works(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "ned.zip", {"hw/student/02_my_linear/my_linear.py": b"x = 1\n"})
+    archive = make_zip(tmp_path / "ned.zip", {"hw/student/02_my_linear/my_linear.py": b"x = 1\n"})
     sub = _open(archive, tmp_path)
     assert sub.files["02_my_linear"].relative_to(sub.root).as_posix() == (
         "student/02_my_linear/my_linear.py")
@@ -329,7 +323,7 @@ def test_a_link_to_a_folder_inside_is_not_searched_twice(tmp_path: Path) -> None
 
 def test_a_zip_inside_a_submission_is_not_opened(tmp_path: Path) -> None:
     root = tmp_path / "tom"
-    _zip(root.parent / "inner.zip", {"02_my_linear/my_linear.py": b"x = 1\n"})
+    make_zip(root.parent / "inner.zip", {"02_my_linear/my_linear.py": b"x = 1\n"})
     root.mkdir()
     (root.parent / "inner.zip").rename(root / "inner.zip")
     with pytest.raises(SubmissionError, match=r"found only inner\.zip"):
@@ -360,7 +354,7 @@ def test_an_empty_folder_is_unusable(tmp_path: Path) -> None:
 
 def test_an_empty_zip_is_unusable(tmp_path: Path) -> None:
     with pytest.raises(SubmissionError, match="wes.zip.*an empty zip"):
-        _open(_zip(tmp_path / "wes.zip", {}), tmp_path)
+        _open(make_zip(tmp_path / "wes.zip", {}), tmp_path)
 
 
 def test_unrelated_files_are_unusable_and_listed(tmp_path: Path) -> None:
@@ -377,7 +371,7 @@ def test_unrelated_files_are_unusable_and_listed(tmp_path: Path) -> None:
 
 
 def test_a_zip_of_other_things_is_unusable(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "yul.zip", {"project/report.pdf": b"%PDF", "project/x.py": b""})
+    archive = make_zip(tmp_path / "yul.zip", {"project/report.pdf": b"%PDF", "project/x.py": b""})
     with pytest.raises(SubmissionError, match=r"found only project/ \(2 files\)"):
         _open(archive, tmp_path)
 
@@ -393,7 +387,7 @@ def test_nothing_recognised_for_the_assignment_asked_for(tmp_path: Path) -> None
 
 
 def test_zip_is_extracted_into_workdir(tmp_path: Path) -> None:
-    archive = _zip(
+    archive = make_zip(
         tmp_path / "ivy_hw1.zip",
         {
             "02_my_linear/my_linear.py": b"answer = 42\n",
@@ -412,7 +406,7 @@ def test_zip_is_extracted_into_workdir(tmp_path: Path) -> None:
 
 
 def test_single_top_level_folder_is_unwrapped_ignoring_junk(tmp_path: Path) -> None:
-    archive = _zip(
+    archive = make_zip(
         tmp_path / "jo.zip",
         {
             "submission/": b"",
@@ -432,7 +426,7 @@ def test_single_top_level_folder_is_unwrapped_ignoring_junk(tmp_path: Path) -> N
 
 
 def test_two_top_level_folders_are_not_unwrapped(tmp_path: Path) -> None:
-    archive = _zip(
+    archive = make_zip(
         tmp_path / "kim.zip",
         {
             "02_my_linear/my_linear.py": b"x = 1\n",
@@ -445,7 +439,7 @@ def test_two_top_level_folders_are_not_unwrapped(tmp_path: Path) -> None:
 
 
 def test_zip_with_one_assignment_folder_is_found_after_unwrapping(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "lee.zip", {"02_my_linear/my_linear.py": b"x = 1\n"})
+    archive = make_zip(tmp_path / "lee.zip", {"02_my_linear/my_linear.py": b"x = 1\n"})
     assert set(_open(archive, tmp_path).files) == {"02_my_linear"}
 
 
@@ -453,7 +447,7 @@ def test_zip_with_one_assignment_folder_is_found_after_unwrapping(tmp_path: Path
     "name", ["../evil.py", "ok/../../evil.py", "/tmp/evil.py", "..\\evil.py", "C:/evil.py"]
 )
 def test_zip_slip_is_refused(tmp_path: Path, name: str) -> None:
-    archive = _zip(tmp_path / "mal.zip", {"my_linear.py": b"x = 1\n", name: b"pwned\n"})
+    archive = make_zip(tmp_path / "mal.zip", {"my_linear.py": b"x = 1\n", name: b"pwned\n"})
     with pytest.raises(SubmissionError, match="unsafe path"):
         _open(archive, tmp_path)
     assert not (tmp_path / "evil.py").exists()
@@ -478,7 +472,7 @@ def test_symlink_entries_are_skipped(tmp_path: Path) -> None:
 
 def test_too_many_entries_are_refused(tmp_path: Path) -> None:
     entries = {f"junk/{i}.txt": b"" for i in range(MAX_ZIP_ENTRIES + 1)}
-    archive = _zip(tmp_path / "many.zip", entries)
+    archive = make_zip(tmp_path / "many.zip", entries)
     with pytest.raises(SubmissionError, match="2,000"):
         _open(archive, tmp_path)
 
@@ -486,7 +480,7 @@ def test_too_many_entries_are_refused(tmp_path: Path) -> None:
 def test_oversized_table_of_contents_is_refused_before_parsing(tmp_path: Path) -> None:
     # Few entries, but a table of contents far bigger than 2,000 ordinary ones.
     entries = {"d/" + "n" * 40_000 + str(i): b"" for i in range(100)}
-    archive = _zip(tmp_path / "toc.zip", entries)
+    archive = make_zip(tmp_path / "toc.zip", entries)
     with pytest.raises(SubmissionError, match="2,000 entries"):
         _open(archive, tmp_path)
 
@@ -533,7 +527,7 @@ def test_archive_file_over_the_cap_is_refused_unread(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "bad crc"])
 def test_damaged_zip_is_a_submission_error(tmp_path: Path, damage: str) -> None:
-    archive = _zip(tmp_path / "bad.zip", {"my_linear.py": b"x = 1\n" * 100})
+    archive = make_zip(tmp_path / "bad.zip", {"my_linear.py": b"x = 1\n" * 100})
     data = archive.read_bytes()
     if damage == "garbage":
         data = os.urandom(200)
@@ -558,7 +552,7 @@ def test_repeated_entry_is_refused(tmp_path: Path) -> None:
 
 
 def test_password_protected_zip_is_explained(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "locked.zip", {"my_linear.py": b"x = 1\n"})
+    archive = make_zip(tmp_path / "locked.zip", {"my_linear.py": b"x = 1\n"})
     data = bytearray(archive.read_bytes())
     # zipfile cannot encrypt, so set the "encrypted" flag in both headers.
     for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
