@@ -30,7 +30,7 @@ from typing import Any
 from autograder.intake.submission import Submission, open_submission
 from autograder.judge.reference import Prepared, Solutions
 from autograder.judge.session import GradingOptions, InternalError, Observations, grade_batch
-from autograder.judge.snapshots import JSON_NAME, TENSORS_NAME, encode_snapshots
+from autograder.judge.snapshots import snapshot_files
 from autograder.registry import Assignment
 from autograder.results import SubmissionResult
 from autograder.sandbox.launch import ZygoteProcess
@@ -94,12 +94,10 @@ def _prepare_reference(options: GradingOptions, assignments: Sequence[Assignment
                 launched=launched)
     root = scratch / "answers"
     for assignment in assignments:
-        document, tensors = encode_snapshots(assignment,
-                                             observed.answers.get(assignment.name, {}),
-                                             seed=options.seed)
-        (root / assignment.name).mkdir(parents=True)
-        (root / assignment.name / JSON_NAME).write_bytes(document)
-        (root / assignment.name / TENSORS_NAME).write_bytes(tensors)
+        for path, data in snapshot_files(assignment, observed.answers.get(assignment.name, {}),
+                                         root=root, seed=options.seed):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
     return replace(options, reference=Prepared(root=root, solutions=solutions))
 
 

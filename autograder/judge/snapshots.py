@@ -109,6 +109,14 @@ def encode_snapshots(assignment: Assignment, recordings: Mapping[str, Recording]
     return text.encode("utf-8"), save_tensors(dict(sorted(tensors.items())))
 
 
+def snapshot_files(assignment: Assignment, recordings: Mapping[str, Recording], *,
+                   root: Path | None = None, seed: int = PUBLIC_SEED) -> list[tuple[Path, bytes]]:
+    """Where an assignment's snapshot files go (see :func:`snapshot_dir`) and their bytes."""
+    folder = snapshot_dir(assignment, root)
+    document, tensors = encode_snapshots(assignment, recordings, seed=seed)
+    return [(folder / JSON_NAME, document), (folder / TENSORS_NAME, tensors)]
+
+
 def _rename(tree: Any, rename: Callable[[str], str]) -> Any:
     """``tree`` with every tensor's ``key`` passed through ``rename``."""
     if isinstance(tree, dict):

@@ -20,17 +20,15 @@ from autograder.judge.engine import grade
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, Observations
 from autograder.judge.snapshots import (
-    JSON_NAME,
     PUBLIC_SEED,
     RECORD_COMMAND,
-    TENSORS_NAME,
     Answers,
     Recording,
     SnapshotError,
     SnapshotStore,
-    encode_snapshots,
     input_difference,
     snapshot_dir,
+    snapshot_files,
 )
 from autograder.registry import Assignment
 from autograder.release.files import write_if_changed
@@ -69,9 +67,8 @@ def write(answers: Answers, *, assignments: Sequence[Assignment],
     """Writes each assignment's snapshot files; returns those that changed."""
     written = []
     for assignment in assignments:
-        folder = snapshot_dir(assignment, root)
-        document, tensors = encode_snapshots(assignment, answers.get(assignment.name, {}))
-        for path, data in ((folder / JSON_NAME, document), (folder / TENSORS_NAME, tensors)):
+        for path, data in snapshot_files(assignment, answers.get(assignment.name, {}),
+                                         root=root):
             if write_if_changed(path, data):
                 written.append(path)
     return written
