@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="where scenarios run: cpu (default) or cuda, when present")
     grade.add_argument("--timeout", type=float, metavar="SECONDS",
                        help="time limit of one call into student code (default: 10)")
+    grade.add_argument("--require-isolation", choices=("process", "contained", "jailed"),
+                       metavar="LEVEL",
+                       help="refuse to grade (exit 2) unless student code runs at least this "
+                            "isolated: process, contained or jailed (see SECURITY.md)")
 
     merge = commands.add_parser("merge", help="combine the --out folders of shards into one "
                                               "gradebook")
@@ -199,6 +203,8 @@ def _grade(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
     """One submission with its feedback, or a batch (several paths, --out, a class folder)."""
     from autograder import batch, grade
 
+    if args.require_isolation is not None:
+        _require_isolation(args.require_isolation, launched)
     paths = args.submission
     many = (len(paths) > 1 or args.out is not None or args.jobs is not None
             or args.shard is not None or batch.is_class(paths[0], assignment=args.assignment))
@@ -220,6 +226,22 @@ def _grade(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
                       launched=launched)
 
 
+def _require_isolation(wanted: str, launched: ZygoteProcess | None) -> None:
+    """Raises IsolationError unless this machine's sandboxes reach level ``wanted``."""
+    from autograder.sandbox import jail
+
+    isolation = launched.isolation if launched is not None and launched.ready() else {}
+    if not isolation or not jail.at_least(isolation, wanted):
+        got = isolation.get("level", "none: the sandbox did not start")
+        missing = [key for key in ("network_disabled", "process_sweep", "private_filesystem",
+                                   "bounded_scratch", "separate_user")
+                   if not isolation.get(key)]
+        raise jail.IsolationError(
+            f"--require-isolation {wanted}: student code here would run at level {got} "
+            f"(missing: {', '.join(missing) or 'nothing'}). 'jailed' needs Linux, root and "
+            "unshare; 'contained' needs Linux user namespaces. Nothing was graded.")
+
+
 def _list() -> int:
     from autograder.registry import discover
 
@@ -239,10 +261,11 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     from autograder.release.snapshots import RecordingError
     from autograder.release.stubs import MarkerError
     from autograder.results.store import StoreError
+    from autograder.sandbox.jail import IsolationError
 
     return (KeyError, LayoutError, SubmissionError, MarkerError, RecordingError,
             FileNotFoundError, DeviceUnavailable, LeakError, BundleError, UsageError,
-            StoreError)
+            StoreError, IsolationError)
 
 
 if __name__ == "__main__":

@@ -176,8 +176,9 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
                              "started its way: pass neither launched nor zygote")
         with contextlib.ExitStack() as stack:
             if zygote is None:
+                (work / "sandboxes").mkdir()  # submissions' notebooks stay out of view
                 zygote = stack.enter_context(Zygote(
-                    workdir=work, network=options.network, launched=launched,
+                    workdir=work / "sandboxes", network=options.network, launched=launched,
                     environment=environment))
             session = _Session(submissions, targets, options, zygote, on_result)
             runtime = Runtime(zygote=zygote, reference=open_reference(
@@ -244,9 +245,11 @@ class _Session:
 def _target(index: int, submission: Submission, assignment: Assignment, work: Path) -> Target:
     path = submission.files.get(assignment.name)
     if path is None:
+        found = submission.notes.get(assignment.name, "")  # e.g. a link that was ignored
         return Target(index, assignment, None, assignment.filename,
                       problem=f"No {assignment.filename} (or {assignment.notebook_filename}) "
-                              "was found in the submission; this assignment scores 0.",
+                              "was found in the submission; this assignment scores 0."
+                              + (f" {found}" if found else ""),
                       problem_status="missing")
     if path.suffix != ".ipynb":
         return Target(index, assignment, path, path.name)

@@ -11,8 +11,10 @@ scenarios; every answer crosses back through
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import json
+import os
 import re
 import shutil
 import socket
@@ -101,10 +103,14 @@ class Zygote:
                                     environment=environment)
         self._launched = launched
         self.workdir = launched.workdir
-        self.isolation: dict[str, Any] = dict(launched.isolation)
         self._count = 0
         self._control = launched.control
-        self._ready = False
+
+    @property
+    def isolation(self) -> dict[str, Any]:
+        """The protections in force, with their ``level``, once the zygote is warm."""
+        self._wait_ready()
+        return dict(self._launched.isolation)
 
     def sandbox(self, *, path: Path, module: str, limits: Limits, budget: Budget,
                 label: str) -> Sandbox:
@@ -117,15 +123,18 @@ class Zygote:
         self._wait_ready()
         self._count += 1
         home = Path(tempfile.mkdtemp(prefix=f"{self._count:04d}-", dir=self.workdir))
+        home.chmod(0o711)  # the sandbox may pass through to its scratch, and list nothing
         (home / "scratch").mkdir()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         request = {"op": "fork", "scratch": str(home / "scratch"),
-                   "stdout": str(home / "stdout.txt"), "stderr": str(home / "stderr.txt"),
-                   "hang_report": str(home / "hang.txt"),
                    "limits": {"cpu_seconds": limits.cpu_seconds,
                               "output_bytes": limits.output_bytes,
                               "memory_bytes": limits.memory_bytes}}
-        socket.send_fds(self._control, [json.dumps(request).encode()], [theirs.fileno()])
+        with contextlib.ExitStack() as files:
+            outputs = [files.enter_context(open(home / name, "wb", opener=_private))
+                       for name in ("stdout.txt", "stderr.txt", "hang.txt")]
+            socket.send_fds(self._control, [json.dumps(request).encode()],
+                            [theirs.fileno(), *(stream.fileno() for stream in outputs)])
         theirs.close()
         pid = self._receive(timeout=30.0).get("pid")
         if type(pid) is not int:
@@ -150,10 +159,8 @@ class Zygote:
 
     def _wait_ready(self) -> None:
         """Waits for the zygote's warm-up, which overlaps the judge's own start."""
-        if not self._ready:
-            if not self._receive(timeout=120.0).get("ready"):
-                raise RuntimeError(f"sandbox zygote failed to start: {self._log()}")
-            self._ready = True
+        if not self._launched.ready():
+            raise RuntimeError(f"sandbox zygote failed to start: {self._log()}")
 
     def _receive(self, *, timeout: float) -> dict[str, Any]:
         self._control.settimeout(timeout)
@@ -330,6 +337,10 @@ class Sandbox:
         """Closes the sandbox and deletes its scratch directory and logs."""
         self.close()
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def _source_line(source: bytes, line: int) -> str:

@@ -11,6 +11,7 @@ launched process, or launches its own.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import signal
@@ -21,12 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.sandbox import cgroups, jail
+
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
-_NAMESPACES = (
-    (["--net", "--pid", "--fork", "--kill-child"], True),
-    (["--net", "--pid", "--fork", "--kill-child", "--map-root-user"], True),
-    (["--net"], False),
-    (["--net", "--map-root-user"], False),
+_NAMESPACES = (  # flags, then: PID namespace, mount namespace
+    (["--net", "--pid", "--fork", "--kill-child", "--mount"], True, True),
+    (["--net", "--pid", "--fork", "--kill-child", "--mount", "--map-root-user"], True, True),
+    (["--net", "--pid", "--fork", "--kill-child"], True, False),
+    (["--net", "--pid", "--fork", "--kill-child", "--map-root-user"], True, False),
+    (["--net"], False, False),
+    (["--net", "--map-root-user"], False, False),
 )
 
 
@@ -45,6 +50,29 @@ class ZygoteProcess:
     process: subprocess.Popen[bytes]
     control: socket.socket
     isolation: dict[str, Any] = field(default_factory=dict)
+    group: cgroups.Group = field(default_factory=cgroups.Group)
+    _ready: dict[str, Any] | None = None
+
+    def ready(self, *, timeout: float = 120.0) -> dict[str, Any]:
+        """Waits for the zygote's warm-up; returns its ready message, or {} if it failed.
+
+        The message says which protections the zygote could set up (see
+        :func:`autograder.sandbox.jail.enter`); they join :attr:`isolation`,
+        with its ``level``.
+        """
+        if self._ready is None:
+            self.control.settimeout(timeout)
+            try:
+                data = self.control.recv(65536)
+                message = json.loads(data) if data else {}
+            except (TimeoutError, OSError, ValueError):
+                message = {}
+            if not message.get("ready"):
+                return {}
+            self._ready = message
+            self.isolation.update(message.get("isolation", {}))
+            self.isolation["level"] = jail.level(self.isolation)
+        return self._ready
 
     def close(self) -> None:
         """Ends the zygote and everything it forked; safe to call twice."""
@@ -52,6 +80,7 @@ class ZygoteProcess:
         if self.process.poll() is None:
             kill_group(self.process.pid)
             self.process.wait()
+        self.group.remove()
 
 
 def start(*, workdir: Path, network: bool = False,
@@ -70,21 +99,28 @@ def start(*, workdir: Path, network: bool = False,
     """
     workdir = Path(workdir)
     control, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-    prefix, cut, sweep = ([], False, False) if network else unshare()
+    prefix, cut, sweep, mounts = ([], False, False, False) if network else unshare()
+    group = cgroups.create() if sys.platform.startswith("linux") else cgroups.Group()
     with open(workdir / "zygote.log", "wb") as log:
         process = subprocess.Popen(
-            [*dies_with_us(), *prefix, sys.executable, "-I", "-B", "-m",
+            [*group.enter(), *dies_with_us(), *prefix, sys.executable, "-I", "-B", "-m",
              "autograder.sandbox.zygote",
-             str(remote.fileno())],
+             str(remote.fileno()), *(["--own-mounts"] if mounts else [])],
             pass_fds=[remote.fileno()], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             env={**sandbox_env(workdir), **(environment or {})}, cwd=workdir,
             start_new_session=True)
     remote.close()
-    isolation = {"network_disabled": cut, "process_sweep": sweep, "process_group": True,
-                 "memory_cap": sys.platform.startswith("linux"), "cpu_limit": True,
-                 "output_limit": True, "python_isolated_mode": True}
+    isolation: dict[str, Any] = {
+        "network_disabled": cut, "process_sweep": sweep, "process_group": True,
+        "memory_cap": sys.platform.startswith("linux"), "cpu_limit": True,
+        "output_limit": True, "python_isolated_mode": True,
+        "private_filesystem": False, "bounded_scratch": False, "separate_user": False,
+        "cgroup": bool(group.folders)}
+    if group.error:
+        isolation["cgroup_error"] = group.error
+    isolation["level"] = jail.level(isolation)
     return ZygoteProcess(workdir=workdir, process=process, control=control,
-                         isolation=isolation)
+                         isolation=isolation, group=group)
 
 
 def die_with_parent() -> None:
@@ -115,22 +151,24 @@ def sandbox_env(home: Path) -> dict[str, str]:
 
 
 @functools.cache
-def unshare() -> tuple[list[str], bool, bool]:
+def unshare() -> tuple[list[str], bool, bool, bool]:
     """The command prefix giving the zygote new namespaces, as far as the OS allows.
 
     Returns:
-        The prefix, whether the network is cut off, and whether the zygote is
-        the init of a PID namespace: when it goes, every process that student
-        code started goes with it.
+        The prefix; whether the network is cut off; whether the zygote is
+        the init of a PID namespace (when it goes, every process that student
+        code started goes with it); and whether it has a mount namespace of
+        its own, in which it builds the sandboxes' private view of the file
+        system (:mod:`autograder.sandbox.jail`).
     """
     tool = shutil.which("unshare")
     if tool is None:
-        return [], False, False
-    for flags, sweep in _NAMESPACES:
+        return [], False, False, False
+    for flags, sweep, mounts in _NAMESPACES:
         probe = subprocess.run([tool, *flags, "true"], capture_output=True, timeout=10)
         if probe.returncode == 0:
-            return [tool, *flags], True, sweep
-    return [], False, False
+            return [tool, *flags], True, sweep, mounts
+    return [], False, False, False
 
 
 @functools.cache

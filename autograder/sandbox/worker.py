@@ -38,7 +38,7 @@ import socket
 import sys
 import traceback
 import types
-from typing import Any
+from typing import Any, TextIO
 
 from autograder.sandbox.protocol import (
     ChannelClosed,
@@ -49,16 +49,16 @@ from autograder.sandbox.protocol import (
 )
 
 
-def serve(sock: socket.socket, *, hang_report: str) -> None:
+def serve(sock: socket.socket, *, hang_report: TextIO) -> None:
     """Answers requests on ``sock`` until told to exit or the judge goes away.
 
     Args:
         sock: Connected socket to the judge.
-        hang_report: File that :mod:`faulthandler` writes the stack to when a
-            call overruns, so that the judge can tell the student the line.
+        hang_report: Open file that :mod:`faulthandler` writes the stack to
+            when a call overruns, so that the judge can tell the student the line.
     """
     module: types.ModuleType | None = None
-    report = open(hang_report, "w")  # noqa: SIM115 - lives as long as the process
+    report = hang_report
     while True:
         try:
             header, tensors = recv_message(sock)

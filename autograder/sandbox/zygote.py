@@ -20,29 +20,41 @@ import resource
 import signal
 import socket
 import sys
+import tempfile
 import traceback
+from pathlib import Path
 from typing import Any
 
 import torch
 
-from autograder.sandbox import worker
+from autograder.sandbox import jail, worker
 from autograder.sandbox.launch import die_with_parent
 
 _REQUEST_BYTES = 65536
+_SHRUGGED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
 def main(argv: list[str]) -> None:
+    """Serves fork and kill requests on socket ``argv[0]``.
+
+    ``--own-mounts`` says the zygote was started in a mount namespace of its
+    own, where it may build the sandboxes' private file system view.
+    """
     sys.dont_write_bytecode = True  # as -B: no __pycache__ next to anything imported
     control = socket.socket(fileno=int(argv[0]))
     die_with_parent()
     torch.set_num_threads(1)
     _warm_up()
+    held = jail.enter(Path.cwd(), own_mounts="--own-mounts" in argv[1:])
+    uids = jail.Uids() if held["private_filesystem"] else None
     gc.freeze()  # forked children would otherwise copy every page a collection touches
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    for number in _SHRUGGED:  # a sandbox of the zygote's own user may signal it
+        signal.signal(number, signal.SIG_IGN)
+    control.send(json.dumps({"ready": True, "pid": os.getpid(), "isolation": held}).encode())
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(control, _REQUEST_BYTES, 1)
+            data, fds, _flags, _addr = socket.recv_fds(control, _REQUEST_BYTES, 4)
         except OSError:
             return
         if not data:
@@ -50,14 +62,20 @@ def main(argv: list[str]) -> None:
         request = json.loads(data)
         if request.get("op") == "kill" and type(request.get("pid")) is int:
             _kill_group(request["pid"])  # a pid of this namespace: only here does it mean it
-        if request.get("op") != "fork" or len(fds) != 1:
+            if uids is not None and request["pid"] in uids.owner:
+                uids.sweep(uids.owner.pop(request["pid"]))  # and all it left behind
+        if request.get("op") != "fork" or len(fds) != 4:
             for fd in fds:
                 os.close(fd)
             continue
+        uid = uids.next() if uids is not None else None
         pid = os.fork()
         if pid == 0:
-            _become_sandbox(control, fds[0], request)
-        os.close(fds[0])
+            _become_sandbox(control, fds, request, uid)
+        for fd in fds:
+            os.close(fd)
+        if uids is not None and uid is not None:
+            uids.owner[pid] = uid
         control.send(json.dumps({"pid": pid}).encode())
 
 
@@ -111,19 +129,36 @@ def _warm_up() -> None:
     torch.load(buffer, weights_only=True)
 
 
-def _become_sandbox(control: socket.socket, fd: int, request: dict[str, Any]) -> None:
-    """Turns the freshly forked child into a limited sandbox; never returns."""
+def _become_sandbox(control: socket.socket, fds: list[int], request: dict[str, Any],
+                    uid: int | None) -> None:
+    """Turns the freshly forked child into a limited sandbox; never returns.
+
+    ``fds`` are the judge's socket for this sandbox, then the files its
+    standard output, standard error and hang report go to: the judge opened
+    them, so the sandbox needs no right to create a file outside its scratch
+    folder. ``uid`` is the sandbox's own user where the zygote built a
+    private file system view (see :func:`autograder.sandbox.jail.confine`).
+    """
+    sock, stdout, stderr, hang = fds
     status = 0
     try:
         control.close()
         die_with_parent()
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for number in _SHRUGGED[1:]:
+            signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         _apply_limits(request["limits"])
-        _redirect(request["stdout"], request["stderr"])
-        os.chdir(request["scratch"])
-        worker.serve(socket.socket(fileno=fd), hang_report=request["hang_report"])
+        _redirect(stdout, stderr)
+        report = open(hang, "w", closefd=False)  # noqa: SIM115 - lives as long as we do
+        scratch = request["scratch"]
+        jail.confine(scratch, uid)
+        os.chdir(scratch)
+        os.environ.update(HOME=scratch, TMPDIR=scratch, USER="sandbox", LOGNAME="sandbox")
+        tempfile.tempdir = None
+        worker.serve(socket.socket(fileno=sock), hang_report=report)
     except BaseException:  # noqa: BLE001 - the process ends here whatever happened
         traceback.print_exc()
         status = 1
@@ -143,6 +178,8 @@ def _kill_group(pid: int) -> None:
 
 
 def _apply_limits(limits: dict[str, Any]) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (jail.OPEN_FILES, jail.OPEN_FILES))
     cpu = int(limits["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     output = int(limits["output_bytes"])
@@ -161,13 +198,11 @@ def _address_space() -> int:
     return 0
 
 
-def _redirect(stdout: str, stderr: str) -> None:
+def _redirect(stdout: int, stderr: int) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    for target, path in ((1, stdout), (2, stderr)):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, target)
-        os.close(fd)
+    os.dup2(stdout, 1)
+    os.dup2(stderr, 2)
     sys.stdin = open(0, closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
