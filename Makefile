@@ -34,7 +34,8 @@ stubs: $(STAMP)
 	$(BIN)/torchgrade release --stubs assignments
 
 release: $(STAMP)
-	$(BIN)/torchgrade release --stubs assignments --snapshots --docs docs/checks.md
+	$(BIN)/torchgrade release --stubs assignments --snapshots --docs docs/checks.md \
+		--workflows docs/github-actions
 
 # The two bundles to hand out (dist/ is ignored by git): students get dist/student,
 # instructors and grading machines dist/grader. Re-running replaces them whole.

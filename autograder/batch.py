@@ -78,8 +78,10 @@ def main(*, paths: Sequence[Path], out: Path | None = None, jobs: int | None = N
          shard: str | None = None, seed: int | None = None, solutions: Path | None = None,
          assignment: str | None = None, details: bool = False,
          call_seconds: float | None = None, device: str = "cpu", stdout: TextIO | None = None,
-         launched: ZygoteProcess | None = None) -> int:
-    """Grades every submission in ``paths``; saves results and a gradebook in ``out``.
+         launched: ZygoteProcess | None = None, html: Path | None = None) -> int:
+    """Grades every submission in ``paths``; saves results, a gradebook and a report in ``out``.
+
+    With ``html``, also writes an HTML feedback page per submission there.
 
     Returns:
         0 when graded (whatever the scores); 3 when the grader itself failed
@@ -111,9 +113,23 @@ def main(*, paths: Sequence[Path], out: Path | None = None, jobs: int | None = N
                                  device=device)
         run = _Run(store, items, options, chosen, details, tree_digest(reference), notes)
         code = run.grade(jobs, launched)
+    _write_pages(run.results(), store, html)
     print(render_gradebook(run.results()), file=stdout)
     print(run.summary(), file=stdout)
     return code
+
+
+def _write_pages(results: Sequence[SubmissionResult], store: ResultStore | None,
+                 html: Path | None) -> None:
+    """The class report beside the gradebook, and the feedback pages when asked for."""
+    if store is not None:
+        from autograder.results.report import write_report
+
+        write_report(store.root, results)
+    if html is not None:
+        from autograder.results.html import write_feedback_pages
+
+        write_feedback_pages(results, html)
 
 
 def _seed(seed: int | None, store: ResultStore | None) -> int:
@@ -263,6 +279,7 @@ def merge(*, folders: Sequence[Path], out: Path, stdout: TextIO | None = None) -
         target.save(result, fingerprint=mark, details=True)
     results = [combined[label][0] for label in sorted(combined)]
     target.write_gradebook(results, assignments=sorted(names))
+    _write_pages(results, target, None)
     print(render_gradebook(results), file=stdout)
     print(f"\nMerged {len(results)} results from {len(folders)} folders into "
           f"{target.root / 'gradebook.csv'}.", file=stdout)

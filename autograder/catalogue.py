@@ -89,6 +89,9 @@ class Mistake:
     """A wrong variant: ``fails`` is the exact set of check ids that must not pass.
 
     ``feedback`` is a fragment that the feedback of one of those checks shows.
+    ``forbidden_hints`` are fragments that no feedback on it may show: advice
+    that contradicts what this variant's code already does (telling a student
+    who passed ``device=device`` to pass it), checked by the feedback rules.
     """
 
     name: str
@@ -96,6 +99,7 @@ class Mistake:
     edits: tuple[Edit, ...]
     fails: frozenset[str]
     feedback: str
+    forbidden_hints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.fails:

@@ -20,6 +20,13 @@ A notebook has a test cell per part, so one grading run's result is kept per
 process, keyed by the hash of the file's bytes: the test cells of one
 notebook cost one run, and saving a change grades the new file.
 
+Grading the file is right, but a student who ran an edited cell without
+saving would see the old code graded (``TODO`` for a class that works in the
+kernel). So each test cell also compares the kernel's input history with the
+saved cells (:mod:`autograder.unsaved`) and, where the kernel holds a
+definition the file lacks or has otherwise, says first that the notebook has
+unsaved changes. When they agree it says nothing about saving.
+
 The :class:`PartGrade` a cell returns speaks to both of its readers. Its
 plain-text repr is only the points earned, because nbgrader's
 ``determine_grade`` takes a test cell's ``execute_result`` as its partial
@@ -45,11 +52,11 @@ import tempfile
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from autograder import registry
+from autograder import registry, unsaved
 from autograder.intake.notebook import NotebookError, notebook_to_source
 from autograder.registry import Assignment
 from autograder.results.feedback import SYMBOLS
@@ -58,6 +65,8 @@ from autograder.sandbox.launch import ZygoteProcess
 
 GRADING_SECONDS = 600.0
 _SAVE = "Save the notebook (Ctrl+S / Cmd+S), then run this cell again."
+UNSAVED = ("You have unsaved changes in this notebook: save it (Ctrl+S / Cmd+S) and run this "
+           "cell again.")
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]<>|#~])")
 # (assignment name, sha256 of the saved file) -> the grading document (see main).
@@ -100,7 +109,10 @@ class PartGrade:
             (the notebook could not be graded at all).
         checks: The part's checks, in declaration order.
         message: Why the notebook was not (fully) graded, or a note about it.
-        graded: Which file was graded, and when it was saved.
+        graded: Which file was graded, and when it was saved; said only where
+            the kernel's code could not be compared with the file.
+        unsaved: How the code the kernel ran differs from the saved file, one
+            sentence per definition; empty when they agree.
     """
 
     assignment: str
@@ -110,6 +122,7 @@ class PartGrade:
     checks: tuple[CheckLine, ...] = ()
     message: str = ""
     graded: str = ""
+    unsaved: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         # nbgrader reads float(text/plain) as the cell's partial credit: nothing else here.
@@ -122,6 +135,14 @@ class PartGrade:
         title = f"`{self.part}`" if self.part is not None else "The whole module"
         total = f" / {self.max_points:g}" if self.max_points is not None else ""
         lines = [f"**{title}: {self.points:g}{total} points**", ""]
+        if self.unsaved:
+            differs = "; ".join(self.unsaved)
+            lines = [f"**⚠ {UNSAVED}**", "",
+                     f"The code your kernel ran is not the saved file's: {_escape(differs)}. "
+                     "The test cells grade the saved file, so the result below is for the code "
+                     "as last saved. (Saved a change without running its cell? Run that cell "
+                     "too.)", "",
+                     f"**{title} as saved: {self.points:g}{total} points**", ""]
         if self.message:
             lines += [_escape(self.message), ""]
         for check in self.checks:
@@ -136,7 +157,8 @@ class PartGrade:
 
 
 def grade_part(assignment: str, part: str | None, *,
-               path: str | os.PathLike[str] | None = None) -> PartGrade:
+               path: str | os.PathLike[str] | None = None,
+               history: Sequence[str] | None = None) -> PartGrade:
     """Grades the saved notebook and returns the grade of one of its parts.
 
     Args:
@@ -146,6 +168,9 @@ def grade_part(assignment: str, part: str | None, *,
             the whole module.
         path: The notebook file; by default ``<module>.ipynb`` in the current
             working directory, where Jupyter starts a notebook's kernel.
+        history: The cells the kernel executed, in order, to compare with the
+            saved file; by default the running IPython kernel's input history
+            (none outside IPython: nothing is compared).
 
     Returns:
         The part's grade. It never raises for a student's mistake or a
@@ -157,7 +182,8 @@ def grade_part(assignment: str, part: str | None, *,
             contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         try:
-            return _grade_part(assignment, part, path)
+            ran = unsaved.kernel_history() if history is None else tuple(history)
+            return _grade_part(assignment, part, path, ran)
         except Exception as error:  # a failure is a result; a traceback would cost the cell
             reason = str(error) if isinstance(error, _GraderFailed) else (
                 f"{type(error).__name__}: {error}")
@@ -166,9 +192,12 @@ def grade_part(assignment: str, part: str | None, *,
                                      f"{reason}")
 
 
-def _grade_part(name: str, part: str | None, path: str | os.PathLike[str] | None
-                ) -> PartGrade:
-    """Finds and reads the saved notebook, grades it unless its bytes were, picks the part."""
+def _grade_part(name: str, part: str | None, path: str | os.PathLike[str] | None,
+                ran: Sequence[str] | None) -> PartGrade:
+    """Finds and reads the saved notebook, grades it unless its bytes were, picks the part.
+
+    ``ran`` is what the kernel executed (None where unknown), compared with the file.
+    """
     try:
         [assignment] = registry.select([name])[:1]
     except KeyError as error:
@@ -188,9 +217,21 @@ def _grade_part(name: str, part: str | None, path: str | os.PathLike[str] | None
     if document is None:
         document = _grade_saved(assignment, data)
         _graded[key] = document
-    graded = (f"Graded {notebook.name} as saved at {saved}: unsaved changes are not graded. "
-              f"{_SAVE}")
-    return _part_grade(document, assignment.name, part, graded)
+    grade = _part_grade(document, assignment.name, part)
+    if ran is None:  # not in IPython: say which file was graded, as nothing was compared
+        return replace(grade, graded=f"Graded {notebook.name} as saved at {saved}.")
+    return replace(grade, unsaved=_unsaved(data, ran))
+
+
+def _unsaved(data: bytes, ran: Sequence[str]) -> tuple[str, ...]:
+    """How the kernel's definitions differ from the notebook file's bytes ``data``."""
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+    except ValueError:  # the grading result already explains a broken file
+        return ()
+    if not isinstance(notebook, dict):
+        return ()
+    return unsaved.differences(unsaved.saved_code_cells(notebook), ran)
 
 
 def _missing(notebook: Path) -> str:
@@ -253,8 +294,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def _part_grade(document: dict[str, Any], assignment: str, part: str | None, graded: str
-                ) -> PartGrade:
+def _part_grade(document: dict[str, Any], assignment: str, part: str | None) -> PartGrade:
     """Keeps the checks of ``part`` from a grading document; their points are the grade."""
     lines = tuple(CheckLine(c["name"], c["status"], float(c["points"]),
                             float(c["max_points"]), c["feedback"])
@@ -266,7 +306,7 @@ def _part_grade(document: dict[str, Any], assignment: str, part: str | None, gra
                    "Is this notebook from an older release?")
     max_points = round(sum(c.max_points for c in lines), 6) if lines else None
     return PartGrade(assignment, part, round(sum(c.points for c in lines), 6), max_points,
-                     checks=lines, message=message, graded=graded)
+                     checks=lines, message=message)
 
 
 def _escape(text: str) -> str:

@@ -19,6 +19,8 @@ from autograder.sandbox import launch
 from autograder.sandbox.launch import ZygoteProcess
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
+SOLUTIONS_HELP = ("the reference solutions folder (default: the solutions/ of the grader bundle "
+                  "you are in, else the course repository's solutions/)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--snapshots", type=Path, metavar="DIR",
                        help="recorded public snapshots (default: the bundle's snapshots/, "
                             "else those shipped with torchgrade)")
+    _ci_outputs(check)
+    check.add_argument("--json", type=Path, dest="json_path", metavar="FILE",
+                       help="also write the result document (torchgrade.result/1) here")
+    check.add_argument("--html", type=Path, metavar="DIR",
+                       help="also write the HTML feedback page here (DIR/<name>.html)")
+    check.add_argument("--fail-under", type=float, metavar="PERCENT",
+                       help="exit 1 when the score is below PERCENT of the maximum")
 
     grade = commands.add_parser(
         "grade", help="grade a submission, or a whole class into a gradebook",
@@ -47,10 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         "folder or zip per student) into --out DIR: one result per student, saved as it "
         "is graded, and gradebook.csv. Re-running skips what is already graded.")
     grade.add_argument("submission", type=Path, nargs="+", metavar="SUBMISSION",
-                       help="a submission, or a class folder / course export of many")
+                       help="a submission (a folder, a .zip of one, or one .py/.ipynb "
+                            "file), or a class folder / course export holding many")
     grade.add_argument("--out", type=Path, metavar="DIR",
-                       help="grade as a batch: save each result and gradebook.csv here; a "
-                            "re-run grades only what changed")
+                       help="grade as a batch: save each result, gradebook.csv and report.html "
+                            "here; a re-run grades only what changed")
     grade.add_argument("--jobs", type=int, metavar="N",
                        help="judge processes for a batch (default: one per core, fewer for "
                             "small batches)")
@@ -59,9 +69,14 @@ def _parser() -> argparse.ArgumentParser:
                             "combine the shards with torchgrade merge")
     grade.add_argument("--json", type=Path, dest="json_path",
                        help="write the result here (one submission)")
-    grade.add_argument("--assignment", help="the assignment of a single .py/.ipynb file")
+    grade.add_argument("--html", type=Path, metavar="DIR",
+                       help="write an HTML feedback page per submission here "
+                            "(DIR/<name>.html); a batch writes its class report.html in --out")
+    grade.add_argument("--assignment",
+                       help="the assignment of a single .py/.ipynb file, e.g. 02 or my_linear "
+                            "(default: told by the file's name)")
     grade.add_argument("--seed", type=int, help="reproduce a run (default: a fresh seed)")
-    grade.add_argument("--solutions", type=Path, help="reference solutions folder")
+    grade.add_argument("--solutions", type=Path, metavar="DIR", help=SOLUTIONS_HELP)
     grade.add_argument("--fail-under", type=float, metavar="PERCENT",
                        help="exit 1 when the score is below PERCENT of the maximum")
     grade.add_argument("--details", action="store_true",
@@ -70,10 +85,27 @@ def _parser() -> argparse.ArgumentParser:
                        help="where scenarios run: cpu (default) or cuda, when present")
     grade.add_argument("--timeout", type=float, metavar="SECONDS",
                        help="time limit of one call into student code (default: 10)")
+    _ci_outputs(grade)
     grade.add_argument("--require-isolation", choices=("process", "contained", "jailed"),
                        metavar="LEVEL",
                        help="refuse to grade (exit 2) unless student code runs at least this "
                             "isolated: process, contained or jailed (see SECURITY.md)")
+
+    gradescope = commands.add_parser(
+        "gradescope", help="build a Gradescope autograder .zip (setup.sh, run_autograder, "
+                           "torchgrade, the grader bundle)",
+        description="Builds the .zip to upload as a Gradescope programming assignment's "
+        "autograder: setup.sh installs the CPU build of torch and this torchgrade, and "
+        "run_autograder grades /autograder/submission into results.json. Needs a torchgrade "
+        "checkout (it builds torchgrade's wheel from it).")
+    gradescope.add_argument("zip", type=Path, metavar="OUT.zip", help="the .zip to write")
+    gradescope.add_argument("--assignment", action="append", dest="assignments",
+                            metavar="ASSIGNMENT",
+                            help="grade only this assignment; repeat for more (default: all)")
+    gradescope.add_argument("--solutions", type=Path, metavar="DIR", help=SOLUTIONS_HELP)
+    gradescope.add_argument("--torch", metavar="REQUIREMENT",
+                            help="the torch setup.sh installs from the CPU index (default: "
+                                 "torch==VERSION of this machine's torch)")
 
     merge = commands.add_parser("merge", help="combine the --out folders of shards into one "
                                               "gradebook")
@@ -83,16 +115,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="where the combined results and gradebook.csv go")
 
     demo = commands.add_parser("demo", help="grade the bundled examples, print a gradebook")
-    demo.add_argument("--seed", type=int)
+    demo.add_argument("--seed", type=int,
+                      help="reproduce a run (default: a fresh seed, printed at the end)")
     demo.add_argument("--verbose", action="store_true", help="print each example's feedback")
 
     validate = commands.add_parser(
         "validate", help="pre-flight a release: reference 100, stubs 0, mistakes caught, "
                          "generated files current, no leaks",
         description="Runs every pre-flight check and exits 1 when any failed.")
-    validate.add_argument("--solutions", type=Path, help="reference solutions folder")
+    validate.add_argument("--solutions", type=Path, metavar="DIR", help=SOLUTIONS_HELP)
     validate.add_argument("--catalogue", type=Path, metavar="DIR",
-                          help="mistake catalogue (default: the checkout's tests/catalogue)")
+                          help="mistake catalogue (default: the catalogue/ of the grader "
+                               "bundle you are in, else the checkout's tests/catalogue)")
     validate.add_argument("--student", type=Path, metavar="DIR",
                           help="scan this student bundle for leaks (default: build one)")
     validate.add_argument("--seed", type=int, help="reproduce the fresh-seed steps of a run")
@@ -108,11 +142,14 @@ def _parser() -> argparse.ArgumentParser:
                               "from (beside each assignment's checks)")
     release.add_argument("--docs", type=Path, metavar="FILE",
                          help="write the table of checks here (docs/checks.md)")
+    release.add_argument("--workflows", type=Path, metavar="DIR",
+                         help="write the GitHub Actions workflow that grades a class here "
+                              "(docs/github-actions)")
     release.add_argument("--student", type=Path, metavar="DIR",
                          help="write the student bundle here (no solutions inside)")
     release.add_argument("--grader", type=Path, metavar="DIR",
                          help="write the grader bundle here (solutions, checks, grader.json)")
-    release.add_argument("--solutions", type=Path, help="reference solutions folder")
+    release.add_argument("--solutions", type=Path, metavar="DIR", help=SOLUTIONS_HELP)
     release.add_argument("--check", action="store_true",
                          help="write nothing; exit 1 when any of them is out of date")
     release.add_argument("--force", action="store_true",
@@ -125,9 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "release" and not (args.stubs or args.snapshots or args.docs
-                                          or args.student or args.grader):
+                                          or args.student or args.grader or args.workflows):
         parser.error("release: give at least one of --stubs DIR, --snapshots, --docs FILE, "
-                     "--student DIR, --grader DIR")
+                     "--workflows DIR, --student DIR, --grader DIR")
     try:
         with _early_zygote(args.command) as launched:
             return _dispatch(args, launched)
@@ -170,19 +207,28 @@ def _dispatch(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
         from autograder import check
 
         return check.main(path=args.path, names=args.assignments, snapshots=args.snapshots,
-                          launched=launched)
+                          launched=launched, output_format=args.format,
+                          junit_xml=args.junit_xml, fail_under=args.fail_under,
+                          json_path=args.json_path, html=args.html)
     if args.command == "grade":
         return _grade(args, launched)
+    if args.command == "gradescope":
+        from autograder.layout import solutions_dir
+        from autograder.platforms import gradescope
+
+        return gradescope.main(out=args.zip, solutions=solutions_dir(args.solutions),
+                               names=args.assignments or (), torch=args.torch)
     if args.command == "merge":
         from autograder import batch
 
         return batch.merge(folders=args.folders, out=args.out)
     if args.command == "validate":
         from autograder import validate
-        from autograder.layout import solutions_dir
+        from autograder.layout import grader_bundle, solutions_dir
 
         return validate.main(solutions=solutions_dir(args.solutions), catalogue=args.catalogue,
-                             student=args.student, seed=args.seed)
+                             student=args.student, seed=args.seed,
+                             bundle=grader_bundle(Path.cwd()))
     if args.command == "demo":
         from autograder import demo
 
@@ -196,7 +242,7 @@ def _dispatch(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
         solutions = solutions_dir(args.solutions)
     return release.main(solutions=solutions, stubs=args.stubs, snapshots=args.snapshots,
                         docs=args.docs, check=args.check, student=args.student,
-                        grader=args.grader, force=args.force)
+                        grader=args.grader, force=args.force, workflows=args.workflows)
 
 
 def _grade(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
@@ -213,8 +259,11 @@ def _grade(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
                           assignment=args.assignment, seed=args.seed,
                           solutions=args.solutions, fail_under=args.fail_under,
                           details=args.details, call_seconds=args.timeout,
-                          device=args.device, launched=launched)
-    for flag, value in (("--json", args.json_path), ("--fail-under", args.fail_under)):
+                          device=args.device, launched=launched, html=args.html,
+                          output_format=args.format, junit_xml=args.junit_xml)
+    for flag, value in (("--json", args.json_path), ("--fail-under", args.fail_under),
+                        ("--junit-xml", args.junit_xml),
+                        ("--format", None if args.format == "text" else args.format)):
         if value is not None:
             raise batch.UsageError(f"{flag} is for one submission; a batch saves every result "
                                    "and gradebook.csv in --out DIR")
@@ -223,7 +272,17 @@ def _grade(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
     return batch.main(paths=paths, out=args.out, jobs=args.jobs, shard=args.shard,
                       seed=args.seed, solutions=args.solutions, assignment=args.assignment,
                       details=args.details, call_seconds=args.timeout, device=args.device,
-                      launched=launched)
+                      launched=launched, html=args.html)
+
+
+def _ci_outputs(command: argparse.ArgumentParser) -> None:
+    """``--format`` and ``--junit-xml``: the result as CI systems show it."""
+    command.add_argument("--format", choices=("text", "md"), default="text",
+                         help="how the feedback is printed: text (default) or md, a Markdown "
+                              "score table and a line per check (for $GITHUB_STEP_SUMMARY)")
+    command.add_argument("--junit-xml", type=Path, metavar="FILE",
+                         help="also write the result as JUnit XML here, one test case per "
+                              "check, for CI test reports")
 
 
 def _require_isolation(wanted: str, launched: ZygoteProcess | None) -> None:
@@ -256,6 +315,7 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     from autograder.intake.submission import SubmissionError
     from autograder.judge.session import DeviceUnavailable
     from autograder.layout import LayoutError
+    from autograder.platforms.gradescope import GradescopeError
     from autograder.release.leaks import LeakError
     from autograder.release.publish import BundleError
     from autograder.release.snapshots import RecordingError
@@ -265,7 +325,7 @@ def _usage_errors() -> tuple[type[Exception], ...]:
 
     return (KeyError, LayoutError, SubmissionError, MarkerError, RecordingError,
             FileNotFoundError, DeviceUnavailable, LeakError, BundleError, UsageError,
-            StoreError, IsolationError)
+            StoreError, IsolationError, GradescopeError)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ assignment, so adding a sixth is adding one such folder and its reference in
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import pkgutil
@@ -19,6 +20,17 @@ from pathlib import Path
 
 _NAME = re.compile(r"^\d\d_[a-z][a-z0-9_]*$")
 _MODULE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class UnknownAssignment(KeyError):
+    """A name that matches no assignment (the CLI exits with 2).
+
+    Its ``str()`` is the message, without the quotes ``KeyError`` adds: the
+    unknown name, the closest known ones, and every known name.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -100,7 +112,8 @@ def select(names: list[str] | tuple[str, ...] | None) -> tuple[Assignment, ...]:
     (``my_linear``) or its number (``02`` or ``2``).
 
     Raises:
-        KeyError: with a message listing the known names.
+        UnknownAssignment: a name matches none; the message suggests the
+            closest names and lists the known ones.
     """
     everything = discover()
     if not names:
@@ -110,7 +123,22 @@ def select(names: list[str] | tuple[str, ...] | None) -> tuple[Assignment, ...]:
         match = [a for a in everything if wanted in (a.name, a.module, a.name[:2])
                  or wanted.isdigit() and int(wanted) == int(a.name[:2])]
         if not match:
-            known = ", ".join(a.name for a in everything)
-            raise KeyError(f"unknown assignment {wanted!r}; known: {known}")
+            raise UnknownAssignment(_unknown(wanted, everything))
         chosen.extend(a for a in match if a not in chosen)
     return tuple(chosen)
+
+
+def _unknown(wanted: str, everything: tuple[Assignment, ...]) -> str:
+    """Says that ``wanted`` names no assignment, with a "did you mean" where one is close."""
+    spellings = {spelling: a.name for a in everything for spelling in (a.name, a.module)}
+    close = difflib.get_close_matches(wanted.lower(), spellings, n=3, cutoff=0.6)
+    suggested = list(dict.fromkeys(spellings[c] for c in close))
+    hint = f" Did you mean {' or '.join(suggested)}?" if suggested else ""
+    known = ", ".join(a.name for a in everything)
+    return (f"unknown assignment {wanted!r}.{hint} Known: {known} (a name, its file's stem "
+            "such as my_linear, or its number such as 02).")
+
+
+def owner(filename: str) -> Assignment | None:
+    """The assignment whose student file is called ``filename`` (``my_linear.py``), if any."""
+    return next((a for a in discover() if filename in (a.filename, a.notebook_filename)), None)

@@ -16,18 +16,23 @@ runs, in one command, everything that must hold before students see it:
 
 Each step is a small function returning :class:`Finding`; the report lists
 them all, and the exit status is 1 when any failed. A step that cannot run
-here (no catalogue folder) is reported as skipped, never as passed.
+here (no catalogue folder) is reported as skipped, never as passed. The run
+takes minutes, so each step is announced on standard error as it starts
+(a progress bar on a terminal, a plain line in a log).
+
+Run inside a grader bundle (``torchgrade release --grader DIR``), it
+validates that bundle: its solutions, its catalogue, its snapshots where it
+has them, and whether the bundle is what its solutions and the installed
+checks generate; nothing of the checkout torchgrade was installed from.
 """
 
 from __future__ import annotations
 
-import io
 import secrets
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -48,12 +53,14 @@ from autograder.judge import audit
 from autograder.judge.engine import grade
 from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, InternalError, Observations
-from autograder.judge.snapshots import PUBLIC_SEED, RECORD_COMMAND, Answers
+from autograder.judge.snapshots import PUBLIC_SEED, Answers
 from autograder.layout import ROOT, catalogue_dir
 from autograder.registry import Assignment
+from autograder.release import currency
 from autograder.release.files import display
 from autograder.release.stubs import render_stubs
 from autograder.results import SubmissionResult
+from autograder.results.progress import Steps
 
 EXIT_OK, EXIT_FAILED = 0, 1
 _SHOWN = 8
@@ -88,6 +95,10 @@ class Plan:
         student: An existing student bundle to scan; None builds one in memory.
         work: Scratch space for the graded copies.
         seed: The fresh seed of this run.
+        snapshots: The recorded public snapshots to compare (``<name>/``
+            per assignment); None for those shipped with torchgrade.
+        bundle: The grader bundle being validated, compared whole with what
+            its solutions generate; None outside one.
         cache: What several steps share, computed by the first that needs it
             (the catalogue, and one fresh-seed batch for the reference, the
             stubs and every variant).
@@ -101,51 +112,57 @@ class Plan:
     student: Path | None
     work: Path
     seed: int
+    snapshots: Path | None = None
+    bundle: Path | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
 
 def main(*, solutions: Path, stubs: Path | None = None, docs: Path | None = None,
          catalogue: Path | None = None, student: Path | None = None, seed: int | None = None,
-         out: TextIO | None = None) -> int:
+         bundle: Path | None = None, out: TextIO | None = None,
+         progress: TextIO | None = None) -> int:
     """Runs every pre-flight step and prints the report.
 
     Args:
         solutions: The ``solutions/`` folder.
         stubs: The committed ``assignments/`` folder (default: the checkout's,
-            when there is one).
-        docs: The committed table of checks (default: the checkout's
-            ``docs/checks.md`` when it exists).
-        catalogue: The mistake catalogue (default: the checkout's
-            ``tests/catalogue`` when it exists; skipped otherwise).
+            when there is one and no ``bundle`` is validated).
+        docs: The committed table of checks (default: likewise the
+            checkout's ``docs/checks.md``).
+        catalogue: The mistake catalogue (default: the bundle's
+            ``catalogue/``, else the checkout's ``tests/catalogue`` when it
+            exists; skipped otherwise).
         student: An existing student bundle to scan for leaks instead of a
             freshly built one.
         seed: The "fresh" seed, to reproduce a failure; drawn when None.
+        bundle: A grader bundle to validate (the one the command runs in):
+            the defaults above become its own, its ``snapshots/`` (when it
+            has them) are compared, and so is the bundle itself.
         out: Where the report goes (standard output by default).
+        progress: Where each step is announced as it starts (standard error
+            by default).
 
     Returns:
         0 when every step passed or was skipped; 1 when any failed.
     """
-    default_stubs = ROOT / "assignments"
-    default_docs = ROOT / "docs" / "checks.md"
     started = time.monotonic()
+    steps = Steps(total=len(STEPS), stream=progress)
     with tempfile.TemporaryDirectory(prefix="torchgrade-validate-") as work:
-        plan = Plan(
-            solutions=Path(solutions), assignments=registry.discover(),
-            stubs=Path(stubs) if stubs is not None else (
-                default_stubs if default_stubs.is_dir() else None),
-            docs=docs if docs is not None else (default_docs if default_docs.is_file() else None),
-            catalogue=catalogue if catalogue is not None else catalogue_dir(),
-            student=student, work=Path(work),
-            seed=secrets.randbits(32) if seed is None else seed)
+        plan = _plan(solutions=Path(solutions), stubs=stubs, docs=docs, catalogue=catalogue,
+                     student=student, seed=seed, bundle=bundle, work=Path(work))
         findings = []
-        for step in STEPS:
-            try:
-                finding = step(plan)
-            except InternalError as error:
-                finding = Finding("failed", f"{step.__name__}: the grader itself failed",
-                                  (error.reason, *error.detail.splitlines()[-3:]))
-            findings.append(finding)
-            _print_finding(finding, out)
+        try:
+            for step in STEPS:
+                steps.start(step_title(step))
+                try:
+                    finding = step(plan)
+                except InternalError as error:
+                    finding = Finding("failed", f"{step.__name__}: the grader itself failed",
+                                      (error.reason, *error.detail.splitlines()[-3:]))
+                findings.append(finding)
+                steps.print(_finding_text(finding), out)
+        finally:
+            steps.close()
     failed = sum(f.status == "failed" for f in findings)
     skipped = sum(f.status == "skipped" for f in findings)
     verdict = "FAILED" if failed else "passed"
@@ -155,12 +172,41 @@ def main(*, solutions: Path, stubs: Path | None = None, docs: Path | None = None
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _print_finding(finding: Finding, out: TextIO | None) -> None:
-    print(f"{finding.status:<8} {finding.summary}", file=out)
-    for line in finding.details[:_SHOWN]:
-        print(f"         {line}", file=out)
+def _plan(*, solutions: Path, stubs: Path | None, docs: Path | None, catalogue: Path | None,
+          student: Path | None, seed: int | None, bundle: Path | None, work: Path) -> Plan:
+    """What a run looks at: the explicit paths, else the bundle's, else the checkout's."""
+    home = Path(bundle) if bundle is not None else None
+    default_stubs = ROOT / "assignments"
+    default_docs = ROOT / "docs" / "checks.md"
+    if home is None:
+        stubs = stubs if stubs is not None else (default_stubs if default_stubs.is_dir()
+                                                 else None)
+        docs = docs if docs is not None else (default_docs if default_docs.is_file() else None)
+    if catalogue is None:
+        own = home / "catalogue" if home is not None else None
+        catalogue = own if own is not None and own.is_dir() else catalogue_dir()
+    recorded = home / "snapshots" if home is not None else None
+    return Plan(solutions=solutions, assignments=registry.discover(), stubs=stubs, docs=docs,
+                catalogue=catalogue, student=student, work=work,
+                seed=secrets.randbits(32) if seed is None else seed,
+                snapshots=recorded if recorded is not None and any(
+                    recorded.glob("*/snapshots.json")) else None,
+                bundle=home)
+
+
+def step_title(step: Callable[[Plan], Finding]) -> str:
+    """What a step checks, in words: its docstring's first paragraph, without markup."""
+    first = (step.__doc__ or step.__name__).strip().split("\n\n")[0]
+    return " ".join(first.split()).replace("``", "").rstrip(".")
+
+
+def _finding_text(finding: Finding) -> str:
+    """A finding as the report shows it: its status and summary, then up to 8 details."""
+    lines = [f"{finding.status:<8} {finding.summary}"]
+    lines += [f"         {line}" for line in finding.details[:_SHOWN]]
     if len(finding.details) > _SHOWN:
-        print(f"         (and {len(finding.details) - _SHOWN} more)", file=out)
+        lines.append(f"         (and {len(finding.details) - _SHOWN} more)")
+    return "\n".join(lines)
 
 
 def reference_on_public_seed(plan: Plan) -> Finding:
@@ -169,7 +215,8 @@ def reference_on_public_seed(plan: Plan) -> Finding:
 
 
 def reference_on_fresh_seed(plan: Plan) -> Finding:
-    """The reference scores full marks on inputs no one has seen."""
+    """The reference scores full marks on inputs no one has seen (one batch with the stubs
+    and the catalogue's variants, the longest step)."""
     return _reference_finding(_fresh(plan)["reference"], f"a fresh seed ({plan.seed})")
 
 
@@ -244,9 +291,20 @@ def catalogue_is_caught(plan: Plan) -> Finding:
     full = sum(not alternative_problems(results[a.label]) for a in catalogue.alternatives)
     summary = (f"mistake catalogue: {caught}/{len(catalogue.mistakes)} mistakes caught as "
                f"declared, {full}/{len(catalogue.alternatives)} alternatives at full marks")
-    if catalogue.uncaught:
-        summary += f" ({len(catalogue.uncaught)} known uncaught, not graded)"
-    return Finding("ok" if not problems else "failed", summary, tuple(problems))
+    known = uncaught_lines(catalogue.uncaught)
+    if known:
+        summary += (f"; {len(catalogue.uncaught)} more mistake(s) the checks do not catch yet "
+                    "were not graded")
+    return Finding("ok" if not problems else "failed", summary, (*problems, *known))
+
+
+def uncaught_lines(uncaught: tuple[Mistake, ...]) -> list[str]:
+    """Explains the catalogue's known gaps: real mistakes no check catches yet."""
+    if not uncaught:
+        return []
+    return ["Not graded: the catalogue lists these under UNCAUGHT, real mistakes that no "
+            "check catches yet (they would score full marks); move one to MISTAKES once a "
+            "check catches it:", *(f"  {mistake.label}" for mistake in uncaught)]
 
 
 def _catalogue(plan: Plan) -> Catalogue | CatalogueError:
@@ -310,33 +368,26 @@ def _variant_folders(plan: Plan, catalogue: Catalogue) -> dict[str, Path]:
 
 def generated_files_current(plan: Plan) -> Finding:
     """The committed stubs, notebooks, READMEs, snapshots and docs match the sources."""
-    from autograder import release
-    from autograder.release import snapshots as public_snapshots
+    from autograder.release import MarkerError
 
-    what = ", ".join([*([display(plan.stubs)] if plan.stubs else []), "the public snapshots",
-                      *([display(plan.docs)] if plan.docs else [])])
+    names = [*([display(plan.stubs)] if plan.stubs else []), "the public snapshots",
+             *([display(plan.docs)] if plan.docs else []),
+             *([f"the grader bundle at {plan.bundle.resolve()}"] if plan.bundle else [])]
     result, answers = _public(plan)  # the reference's public answers, graded once
     lost = alternative_problems(result)
     if lost:
-        return Finding("failed", f"{what} could not be regenerated to compare",
+        return Finding("failed", f"{', '.join(names)} could not be compared with solutions/",
                        ("the reference must score full marks on the public seed before its "
                         "answers can be compared with the snapshots:", *lost))
-    log = io.StringIO()
     try:
-        with redirect_stdout(log):
-            code = release.main(solutions=plan.solutions, stubs=plan.stubs, docs=plan.docs,
-                                check=True, assignments=plan.assignments)
-    except release.MarkerError as error:
-        return Finding("failed", f"{what} could not be regenerated to compare",
+        parts = currency.compare(answers, solutions=plan.solutions,
+                                 assignments=plan.assignments, stubs=plan.stubs,
+                                 docs=plan.docs, snapshots=plan.snapshots, bundle=plan.bundle)
+    except MarkerError as error:
+        return Finding("failed", f"{', '.join(names)} could not be compared with solutions/",
                        tuple(str(error).splitlines()))
-    lines = [line for line in log.getvalue().splitlines() if line.strip()]
-    stale = public_snapshots.stale(answers, assignments=plan.assignments)
-    if stale:
-        lines += ["These public snapshots are out of date:", *stale,
-                  f"Re-record them (never edit them by hand) with: {RECORD_COMMAND}"]
-    if code == 0 and not stale:
-        return Finding("ok", f"{what} match solutions/ and the checks")
-    return Finding("failed", f"{what} are out of date", tuple(lines))
+    current, summary, details = currency.summary(parts)
+    return Finding("ok" if current else "failed", summary, details)
 
 
 def student_bundle_leaks_nothing(plan: Plan) -> Finding:

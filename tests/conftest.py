@@ -139,3 +139,7 @@ def running_zygotes() -> set[int]:
         if b"autograder.sandbox.zygote" in command:
             found.add(int(proc.name))
     return found
+
+
+# The catalogue graded once per session, for the verdict and the wording tests alike.
+from tests.catalogue.grading import catalogue_batch  # noqa: E402, F401

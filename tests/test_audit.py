@@ -36,7 +36,7 @@ def test_the_audit_names_the_adam_batchnorm_resume_check(tmp_path: Path) -> None
     worst = report.worst()[RESUME]
     assert worst.spread is not None and worst.spread.ratio > 100
     # The bias feeding batch norm: its true gradient is zero, Adam scales the noise up.
-    assert "['0.bias']" in worst.spread.what
+    assert worst.spread.what.startswith("'0.bias' in ")
     line = worst.describe()
     assert line.startswith(RESUME) and "x the tolerance" in line and "beyond" in line
     assert report.summary().startswith("1 ill-conditioned check(s)")

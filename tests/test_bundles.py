@@ -165,7 +165,7 @@ def test_re_release_replaces_a_previous_bundle_and_leaves_no_stale_file(tmp_path
     assert release(student=target, assignments=ASSIGNMENTS[:1], force=True) == 0
     files = tree(target)
     assert {path.split("/")[0] for path in files} == {
-        "01_manual_autograd", "snapshots", "README.md", MANIFEST_NAME}
+        "01_manual_autograd", "snapshots", "README.md", "wheels", ".github", MANIFEST_NAME}
     assert {path.split("/")[1] for path in files if path.startswith("snapshots/")} == {
         "01_manual_autograd"}
     assert files["README.md"] != b"edited by hand\n"

@@ -4,12 +4,11 @@ Every variant is a full submission: the reference with one assignment's file
 edited (see ``tests/catalogue``). A mistake must cost points in its own
 assignment only, fail exactly the checks it names and say why in its
 feedback; an alternative must get full marks. The batch also holds a
-submission of zeros of the right shapes and the stubs of the student release.
+submission of zeros of the right shapes and the stubs of the student release
+(graded once per session, :mod:`tests.catalogue.grading`).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -17,22 +16,11 @@ from autograder.catalogue import (
     Alternative,
     Mistake,
     alternative_problems,
-    apply,
-    load_catalogue,
     mistake_problems,
 )
-from autograder.registry import discover
 from autograder.results import AssignmentResult, SubmissionResult
-from autograder.sandbox.client import Limits
-from tests.conftest import STUBS, grade_folders, make_submission
+from tests.catalogue.grading import ASSIGNMENTS, CATALOGUE, LIMITS, SEED  # noqa: F401
 
-SEED = 2024
-LIMITS = Limits(call_seconds=10.0, load_seconds=10.0, after_timeout_seconds=0.5)
-CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
-ZEROS = CATALOGUE_DIR / "zeros"
-ASSIGNMENTS = tuple(a.name for a in discover())
-
-CATALOGUE = load_catalogue(CATALOGUE_DIR, assignments=ASSIGNMENTS)
 MISTAKES = list(CATALOGUE.mistakes)
 UNCAUGHT = list(CATALOGUE.uncaught)
 ALTERNATIVES = list(CATALOGUE.alternatives)
@@ -56,21 +44,10 @@ def _label(variant: Mistake | Alternative) -> str:
     return variant.label
 
 
-def _edit(variant: Mistake | Alternative):
-    return lambda text: apply(text, variant.edits)
-
-
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory) -> dict[str, SubmissionResult]:
-    """Grades every variant, the zeros and the stubs in one batch; results by label."""
-    root = tmp_path_factory.mktemp("catalogue")
-    folders: dict[str, Path] = {"zeros": ZEROS, "stubs": STUBS}
-    for i, variant in enumerate([*MISTAKES, *UNCAUGHT, *ALTERNATIVES]):
-        folders[variant.label] = make_submission(root / f"v{i:03d}",
-                                                 {variant.assignment: _edit(variant)})
-    results, elapsed = grade_folders(folders, root / "work", seed=SEED, limits=LIMITS)
-    print(f"graded {len(results)} submissions in {elapsed:.1f} s")
-    return results
+def batch(catalogue_batch) -> dict[str, SubmissionResult]:
+    """Every variant, the zeros and the stubs, graded in one batch; results by label."""
+    return catalogue_batch
 
 
 def _by_name(result: SubmissionResult) -> dict[str, AssignmentResult]:

@@ -168,6 +168,8 @@ def test_test_cells_output_only_their_points(course: dict[str, Any]) -> None:
             [result] = cell["outputs"]
             assert float("".join(result["data"]["text/plain"])) == meta["points"]
             assert "PASS" in "".join(result["data"]["text/markdown"])
+            # The kernel ran exactly the saved cells: no word about unsaved changes.
+            assert "unsaved" not in "".join(result["data"]["text/markdown"])
 
 
 def test_student_warnings_reached_the_kernel_not_the_test_cells(course: dict[str, Any]) -> None:

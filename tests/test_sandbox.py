@@ -173,7 +173,8 @@ def test_a_missing_name_is_explained_with_the_likely_typo(zygote, tmp_path):
     assert "(it defines `two_layer_foward`: a typo?)" in failure.feedback
     # An AttributeError of the student's own code is reported as what it is.
     other = failure_of(lambda: box.run(call, function="helper"))
-    assert other.feedback.startswith("Your code raised AttributeError: 'int' object")
+    assert other.feedback.startswith("Your code raised AttributeError (line 3 of student.py")
+    assert "'int' object has no attribute 'shape'" in other.feedback
     box.discard()
 
 

@@ -18,9 +18,24 @@ from typing import Any
 
 import torch
 
+from autograder.judge.figures import attach_error_map
+
 
 class CheckFailure(AssertionError):
-    """A check's verdict: the student's data is wrong. ``str()`` is the feedback."""
+    """A check's verdict: the student's data is wrong. ``str()`` is the feedback.
+
+    Attributes:
+        statement: What is wrong, without the hint: what a later check quotes
+            when it fails for the same reason.
+        cause: Names the student's quantity at fault (``"weight"``), or "". A
+            later failure of the same part with the same cause refers back to
+            this one instead of repeating it (:mod:`autograder.judge.causes`).
+    """
+
+    def __init__(self, message: str, hint: str = "", *, cause: str = "") -> None:
+        super().__init__(f"{message} Hint: {hint}" if hint else message)
+        self.statement = message
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -63,15 +78,15 @@ def _observe(what: str, error: float, ratio: float) -> None:
         seen.append(Spread(what, error, ratio))
 
 
-def fail(message: str, hint: str = "") -> CheckFailure:
-    """Builds the failure to raise, with the hint appended."""
-    return CheckFailure(f"{message} Hint: {hint}" if hint else message)
+def fail(message: str, hint: str = "", *, cause: str = "") -> CheckFailure:
+    """Builds the failure to raise, with the hint appended (``cause``: see CheckFailure)."""
+    return CheckFailure(message, hint, cause=cause)
 
 
-def expect(condition: bool, message: str, hint: str = "") -> None:
+def expect(condition: bool, message: str, hint: str = "", *, cause: str = "") -> None:
     """Fails with ``message`` unless ``condition`` holds."""
     if not condition:
-        raise fail(message, hint)
+        raise fail(message, hint, cause=cause)
 
 
 _CHANGED = ("what the check records was changed on the way (e.g. by patching torch or the "
@@ -103,60 +118,120 @@ def field(result: Any, key: str, *, what: str) -> Any:
 
 
 def assert_close(got: Any, want: Any, *, what: str, hint: str = "",
-                 rtol: float | None = None, atol: float | None = None) -> None:
+                 rtol: float | None = None, atol: float | None = None,
+                 cause: str = "") -> None:
     """Fails unless ``got`` matches the reference value ``want``.
 
     Tensors are compared for type, device, dtype, shape and then values;
     Python floats must be floats (not tensors) and close; other plain values
-    must be equal, element by element for lists, tuples and dicts.
+    must be equal, element by element for lists, tuples and dicts. An element
+    is named in words ("entry 0 of 'train_loss' in ``what``"), never by an
+    index path a beginner cannot read. ``cause``: see :class:`CheckFailure`.
     """
     with torch._C.DisableTorchFunction():  # comparisons need no torch function modes
-        _assert_close(got, want, what=what, hint=hint, rtol=rtol, atol=atol)
+        try:
+            _assert_close(got, want, what=what, path=(), hint=hint, rtol=rtol, atol=atol)
+        except CheckFailure as failure:
+            failure.cause = failure.cause or cause
+            raise
 
 
-def _assert_close(got: Any, want: Any, *, what: str, hint: str,
+def _assert_close(got: Any, want: Any, *, what: str, path: tuple[Any, ...], hint: str,
                   rtol: float | None, atol: float | None) -> None:
+    name = element(what, path)
     if isinstance(want, torch.Tensor):
-        _tensor_close(got, want, what, hint, rtol, atol)
+        _tensor_close(got, want, name, hint, rtol, atol)
     elif isinstance(want, float):
-        _float_close(got, want, what, hint, rtol, atol)
+        _float_close(got, want, name, hint, rtol, atol)
     elif isinstance(want, (list, tuple)):
-        _expect_type(got, type(want), what, hint)
-        expect(len(got) == len(want),
-               f"{what} should have {len(want)} entries but has {len(got)}.", hint)
+        _expect_type(got, type(want), name, hint)
+        expect(len(got) == len(want), _length_differs(name, got, want), hint)
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            _assert_close(g, w, what=f"{what}[{i}]", hint=hint, rtol=rtol, atol=atol)
+            _assert_close(g, w, what=what, path=(*path, i), hint=hint, rtol=rtol, atol=atol)
     elif isinstance(want, dict):
-        _expect_type(got, dict, what, hint)
-        expect(set(got) == set(want),
-               f"{what} should have the keys {sorted(want)} but has {sorted(got)}.", hint)
+        _expect_type(got, dict, name, hint)
+        expect(set(got) == set(want), _keys_differ(name, got, want), hint)
         for key in want:
-            _assert_close(got[key], want[key], what=f"{what}[{key!r}]", hint=hint,
+            _assert_close(got[key], want[key], what=what, path=(*path, key), hint=hint,
                           rtol=rtol, atol=atol)
     else:
         expect(type(got) is type(want) and got == want,
-               f"{what} should be {want!r} but is {_show(got)}.", hint)
+               f"{name} should be {want!r} but is {_show(got)}.", hint)
 
 
-def assert_like(got: Any, want: Any, *, what: str, hint: str = "") -> None:
+def assert_like(got: Any, want: Any, *, what: str, hint: str = "", cause: str = "") -> None:
     """Fails unless ``got`` has the kind, dtype and shape of ``want``; values are not compared.
 
     For checks about where and how results are made (devices, dtypes), whose
     values other checks grade: one mistake should cost its own check only.
     """
+    try:
+        _assert_like(got, want, name=what, hint=hint)
+    except CheckFailure as failure:
+        failure.cause = failure.cause or cause
+        raise
+
+
+def _assert_like(got: Any, want: Any, *, name: str, hint: str) -> None:
     if isinstance(want, torch.Tensor):
         if type(got) is not torch.Tensor:
-            raise fail(f"{what} should be a tensor but is {_kind(got)}.", hint)
+            raise fail(f"{name} should be a tensor but is {_kind(got)}.", hint)
         expect(got.dtype == want.dtype,
-               f"{what} has dtype {got.dtype} but should have {want.dtype}.", hint)
-        expect(got.shape == want.shape, f"{what} has shape {tuple(got.shape)} but should "
+               f"{name} has dtype {got.dtype} but should have {want.dtype}.", hint)
+        expect(got.shape == want.shape, f"{name} has shape {tuple(got.shape)} but should "
                                         f"have {tuple(want.shape)}.", hint)
     elif isinstance(want, (list, tuple)):
         expect(isinstance(got, (list, tuple)) and len(got) == len(want),
-               f"{what} should be a {type(want).__name__} of {len(want)} but is "
-               f"{_kind(got)}.", hint)
+               f"{name} should be a {type(want).__name__} of {count(len(want), 'value')} but "
+               f"is {_kind(got)}.", hint)
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            assert_like(g, w, what=f"{what}[{i}]", hint=hint)
+            _assert_like(g, w, name=element(name, (i,)), hint=hint)
+
+
+def element(what: str, path: tuple[Any, ...]) -> str:
+    """Names an element of ``what`` in words: ``entry 0 of 'train_loss' in the history``."""
+    if not path:
+        return what
+    parts = [f"entry {key}" if isinstance(key, int) else repr(key) for key in reversed(path)]
+    text = f"{' of '.join(parts)} in {_lowered(what)}"
+    return text[0].upper() + text[1:]
+
+
+def _lowered(what: str) -> str:
+    """``what`` inside a sentence: a leading article in lower case."""
+    first, _, rest = what.partition(" ")
+    return f"{first.lower()} {rest}" if rest and first in ("The", "A", "An") else what
+
+
+def count(number: int, noun: str) -> str:
+    """``1 entry``, ``0 entries``, ``3 values``: the noun agrees with the number."""
+    if number == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else (
+        noun + "es" if noun.endswith(("s", "x", "ch", "sh")) else noun + "s")
+    return f"{number} {plural}"
+
+
+def _length_differs(name: str, got: Any, want: Any) -> str:
+    """Says what a list of the wrong length holds, or how long it is when too long to show."""
+    plain = (str, int, float, bool, type(None))
+    if all(isinstance(v, plain) for v in (*got, *want)) and len(repr(got) + repr(want)) < 120:
+        return f"{name} should be {want!r} but is {got!r}."
+    return f"{name} should have {count(len(want), 'entry')} but has {len(got)}."
+
+
+def _keys_differ(name: str, got: dict[Any, Any], want: dict[Any, Any]) -> str:
+    missing = [k for k in want if k not in got]
+    extra = [k for k in got if k not in want]
+    parts = ([f"lacks the {_keys(missing)}"] if missing else []) + (
+        [f"has the unexpected {_keys(extra)}"] if extra else [])
+    return f"{name} {' and '.join(parts)}."
+
+
+def _keys(keys: list[Any]) -> str:
+    shown = [repr(k) for k in keys[:5]] + ([f"{len(keys) - 5} more"] if len(keys) > 5 else [])
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return ("key " if len(keys) == 1 else "keys ") + listed
 
 
 def _expect_type(got: Any, kind: type, what: str, hint: str) -> None:
@@ -206,6 +281,7 @@ def _tensor_close(got: Any, want: torch.Tensor, what: str, hint: str,
     try:
         torch.testing.assert_close(got, want, rtol=rtol, atol=atol, equal_nan=True)
     except AssertionError:
+        attach_error_map(title=what, got=got, want=want, rtol=rtol, atol=atol)  # HTML feedback
         raise fail(_describe_mismatch(got, want, what, rtol, atol), hint) from None
 
 
@@ -243,11 +319,15 @@ def _describe_mismatch(got: torch.Tensor, want: torch.Tensor, what: str,
         error = bad.double()
     flat = int(error.reshape(-1).argmax()) if error.numel() else 0
     index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape))
-    where = f"at index {index}" if index else "in its value"
+    if got.numel() == 1:
+        return (f"{what} does not match the reference: expected {_item(want, index)}, "
+                f"got {_item(got, index)}.")
     worst = f"the largest error is {float(error.reshape(-1)[flat]):.3g} " if (
         got.dtype.is_floating_point) else ""
-    return (f"{what} does not match the reference: {int(bad.sum())} of {got.numel()} values "
-            f"differ; {worst}{where}: expected {_item(want, index)}, got {_item(got, index)}.")
+    differ = int(bad.sum())
+    return (f"{what} does not match the reference: {differ} of {count(got.numel(), 'value')} "
+            f"{'differs' if differ == 1 else 'differ'}; {worst}at index {index}: "
+            f"expected {_item(want, index)}, got {_item(got, index)}.")
 
 
 def _item(tensor: torch.Tensor, index: tuple[int, ...]) -> str:
@@ -258,6 +338,8 @@ def _item(tensor: torch.Tensor, index: tuple[int, ...]) -> str:
 def _kind(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
+    if type(value) in (list, tuple):
+        return f"a {type(value).__name__} of {count(len(value), 'value')}"
     return "None" if value is None else f"a {type(value).__name__}"
 
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 import torch
 
+from autograder.judge.causes import Causes, short
 from autograder.judge.compare import CheckFailure, Spread, observing
 from autograder.judge.declare import MARKER, MARKER_HELP, CheckSpec, parse_spec
+from autograder.judge.figures import as_data, collecting
 from autograder.judge.portable import PortableNormals
 from autograder.judge.reference import GraderError
 from autograder.judge.runtime import (
@@ -43,6 +46,10 @@ class Outcome:
     feedback: str
     detail: str = ""
     internal: bool = False  # the grader failed, not the student's code
+    cause: str = ""  # the root cause, for referring back (CheckFailure, SandboxFailure)
+    lead: str = ""  # how the feedback begins when it refers back to an earlier check
+    summary: str = ""  # what a later check of the same cause quotes
+    data: dict[str, Any] = field(default_factory=dict)  # pictures (autograder.judge.figures)
 
 
 class GradingPlugin:
@@ -56,7 +63,9 @@ class GradingPlugin:
         self.specs: dict[str, list[CheckSpec]] = {a.name: [] for a in assignments}
         self.outcomes: dict[tuple[tuple[int, str], str], Outcome] = {}
         self.spreads: dict[tuple[tuple[int, str], str], Spread] = {}
+        self.figures: dict[tuple[tuple[int, str], str], list[dict[str, Any]]] = {}
         self.internal: set[tuple[int, str]] = set()  # targets where the grader itself failed
+        self.causes = Causes()  # later failures of a cause told above refer back to it
         self.on_released: Callable[[Target], None] | None = None
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -120,33 +129,38 @@ class GradingPlugin:
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         """Runs a check with inputs every machine draws alike (:mod:`.portable`), noting
         the comparison that came closest to its tolerance (for the audit)."""
-        with observing() as seen, PortableNormals():
+        key = (item.stash[TARGET_KEY].key, item.stash[SPEC_KEY].id)
+        with observing() as seen, collecting() as figures, PortableNormals():
             try:
                 return (yield)
             finally:
                 if seen:
-                    key = (item.stash[TARGET_KEY].key, item.stash[SPEC_KEY].id)
                     self.spreads[key] = max(seen, key=lambda spread: spread.ratio)
+                if figures:
+                    self.figures[key] = figures
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
                                   ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         key = (item.stash[TARGET_KEY].key, item.stash[SPEC_KEY].id)
+        data = as_data(self.figures.pop(key, [])) if call.when == "call" else {}
         if call.when == "call" and call.excinfo is None:
-            self.outcomes.setdefault(key, Outcome("passed", "Passed."))
+            self.outcomes.setdefault(key, Outcome("passed", "Passed.", data=data))
         elif call.excinfo is not None and call.when in ("setup", "call"):
-            outcome = self._classify(call.excinfo.value, item)
+            outcome = self._refer_back(item, self._classify(call.excinfo.value, item))
             if outcome.internal:
                 self.internal.add(item.stash[TARGET_KEY].key)
-            self.outcomes.setdefault(key, outcome)
+            self.outcomes.setdefault(key, replace(outcome, data=data))
         return report
 
     def _classify(self, error: BaseException, item: pytest.Item) -> Outcome:
         if isinstance(error, CheckFailure):
-            return Outcome("failed", str(error))
+            return Outcome("failed", str(error), cause=error.cause, lead=error.statement,
+                           summary=short(error.statement))
         if isinstance(error, SandboxFailure):
-            return Outcome(error.status, error.feedback, error.detail)
+            return Outcome(error.status, error.feedback, error.detail, cause=error.cause,
+                           lead=error.lead, summary=error.summary)
         if isinstance(error, AssignmentUnavailable):
             return Outcome(error.status, error.feedback)
         detail = "".join(traceback.format_exception(error))
@@ -169,6 +183,14 @@ class GradingPlugin:
         self.runtime.internal_errors.append((f"{type(error).__name__}: {error}", detail))
         return Outcome("error", "The grader hit an internal problem in this check; this is "
                        "not your fault, tell your instructor.", detail, internal=True)
+
+    def _refer_back(self, item: pytest.Item, outcome: Outcome) -> Outcome:
+        """A failure whose cause a check above reported says so briefly (:mod:`.causes`)."""
+        spec = item.stash[SPEC_KEY]
+        text = self.causes.refer_back(
+            (item.stash[TARGET_KEY].key, spec.part), cause=outcome.cause,
+            public=spec.visibility == "public", lead=outcome.lead, summary=outcome.summary)
+        return outcome if text is None else replace(outcome, feedback=text)
 
     def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
         target = item.stash[TARGET_KEY]

@@ -326,6 +326,6 @@ def _check_result(spec: CheckSpec, outcome: Outcome | None) -> CheckResult:
         id=spec.id, name=spec.name, max_points=spec.points,
         points=spec.points if outcome.status == "passed" else 0.0,
         status=outcome.status, visibility=spec.visibility, feedback=feedback,
-        detail=outcome.detail)
+        detail=outcome.detail, data=outcome.data)
 
 

@@ -1,13 +1,15 @@
 """The release stage: the generated files, all from ``solutions/`` and the checks.
 
-Three committed outputs, never edited by hand (STYLE habit 8): what students
+Four committed outputs, never edited by hand (STYLE habit 8): what students
 start from (``assignments/``: per assignment its stub, notebook and README),
 the public snapshots that ``torchgrade check`` answers from where no solution
-exists (package data beside each assignment's checks) and the table of
-checks (``docs/checks.md``). This stage regenerates them, and CI runs it with
-``check=True`` so that a solution or a check changed without regenerating
-fails the build instead of shipping a stale or leaking release. Writing
-``assignments/`` only touches the files this stage owns.
+exists (package data beside each assignment's checks), the table of
+checks (``docs/checks.md``) and the GitHub Actions workflow that grades a
+class (``docs/github-actions/grade-class.yml``). This stage regenerates
+them, and CI runs it with ``check=True`` so that a solution or a check
+changed without regenerating fails the build instead of shipping a stale or
+leaking release. Writing ``assignments/`` only touches the files this stage
+owns.
 
 Two more outputs are not committed but handed out: the student bundle
 (everything a student needs, verified to hold no solution) and the grader
@@ -24,6 +26,7 @@ from autograder.layout import catalogue_dir, solutions_dir
 from autograder.registry import Assignment, discover
 from autograder.release import bundles, checks_table, publish
 from autograder.release import snapshots as public_snapshots
+from autograder.release import workflows as github_workflows
 from autograder.release.files import display, write_if_changed
 from autograder.release.leaks import LeakError
 from autograder.release.publish import BundleError
@@ -46,6 +49,7 @@ def main(
     student: Path | None = None,
     grader: Path | None = None,
     force: bool = False,
+    workflows: Path | None = None,
 ) -> int:
     """Generates the release files, or checks that the committed ones are current.
 
@@ -66,6 +70,8 @@ def main(
         force: Replace a bundle (or write stubs into one) even where its
             files were edited since it was written; without it that is
             refused, since the edits are a person's work.
+        workflows: Where the GitHub Actions workflow that grades a class goes
+            (``docs/github-actions``, as ``grade-class.yml``).
 
     Returns:
         0 when the files were written, or with ``check`` when all are current;
@@ -100,6 +106,9 @@ def main(
                                            check=check))
     if docs is not None:
         codes.append(checks_table.main(path=Path(docs), assignments=chosen, check=check))
+    if workflows is not None:
+        codes.append(github_workflows.main(example=Path(workflows) / github_workflows.EXAMPLE_NAME,
+                                           check=check))
     for kind, directory in bundled.items():  # last: they copy the snapshots recorded above
         if directory is not None:
             assert solutions is not None

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.judge.snapshots import JSON_NAME, RECORD_COMMAND, TENSORS_NAME, snapshot_dir
-from autograder.layout import solution_file
+from autograder.layout import ROOT, solution_file
 from autograder.registry import Assignment
-from autograder.release import checks_table, leaks, publish, readmes
+from autograder.release import checks_table, leaks, publish, readmes, wheel, workflows
 from autograder.release.files import display
 from autograder.release.notebooks import render_source_notebooks, render_student_notebooks
 from autograder.release.stubs import render_stubs
@@ -47,12 +47,14 @@ class Sources:
             (READMEs say it).
         catalogue: The mistake catalogue (``mistakes/``, ``alternatives/``) the
             grader bundle carries, or None.
+        kit: The torchgrade checkout whose wheel the student bundle carries.
     """
 
     solutions: Path
     assignments: tuple[Assignment, ...]
     check: readmes.CheckCommand = readmes.BUNDLE
     catalogue: Path | None = None
+    kit: Path = ROOT
 
 
 Files = dict[str, str | bytes]
@@ -109,6 +111,21 @@ def top_readme(sources: Sources) -> Files:
     return {"README.md": readmes.course_readme(sources.assignments, check=sources.check)}
 
 
+def kit_wheel(sources: Sources) -> Files:
+    """``wheels/torchgrade-<version>-py3-none-any.whl``: torchgrade itself, to install from.
+
+    Built from the checkout ``sources.kit`` (see :mod:`autograder.release.wheel`),
+    so a student needs no published release, and the bundle pins the
+    torchgrade its snapshots were recorded with.
+    """
+    return {wheel.bundle_path(): wheel.build(source=sources.kit)}
+
+
+def ci_workflow(sources: Sources) -> Files:
+    """``.github/workflows/torchgrade.yml``: advisory ``torchgrade check`` on every push."""
+    return {workflows.STUDENT_PATH: workflows.student_workflow()}
+
+
 # --- grader bundle only ----------------------------------------------------------------
 
 def solutions(sources: Sources) -> Files:
@@ -161,10 +178,10 @@ def grader_readme(sources: Sources) -> Files:
 WORKING_COPY_STEPS: tuple[Step, ...] = (stubs, notebooks, assignment_readmes)
 """The repository's ``assignments/``: what a student starts from."""
 
-STUDENT_STEPS: tuple[Step, ...] = (stubs, notebooks, assignment_readmes, snapshots, top_readme)
-"""The student bundle. A CI workflow for student repositories (a later step,
-rendered from ``templates/ci/``) goes at the end of this tuple; the leak
-verification covers whatever the steps produce."""
+STUDENT_STEPS: tuple[Step, ...] = (stubs, notebooks, assignment_readmes, snapshots, top_readme,
+                                   kit_wheel, ci_workflow)
+"""The student bundle; the leak verification covers whatever the steps produce,
+and the files inside the wheel too."""
 
 GRADER_STEPS: tuple[Step, ...] = (solutions, checks, catalogue, source_notebooks,
                                   grader_readme)
@@ -195,6 +212,11 @@ def build_student(sources: Sources) -> Files:
     files = run_steps(STUDENT_STEPS, sources)
     leaks.verify_student(files, secrets=leaks.solution_lines(
         solutions=sources.solutions, assignments=sources.assignments))
+    for path, content in files.items():
+        if path.startswith(f"{wheel.FOLDER}/") and path.endswith(".whl"):
+            wheel.verify(content if isinstance(content, bytes) else content.encode(),
+                         solutions=sources.solutions, assignments=sources.assignments,
+                         where=path)
     return files
 
 

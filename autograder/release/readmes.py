@@ -20,7 +20,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.layout import read_solution
 from autograder.registry import Assignment
-from autograder.release import checks_table
+from autograder.release import checks_table, wheel, workflows
 from autograder.release.docstrings import summary
 from autograder.release.templates import render
 from autograder.results.feedback import SYMBOLS
@@ -198,7 +198,9 @@ def course_readme(assignments: Sequence[Assignment], *, check: CheckCommand) -> 
     """The student bundle's top-level README: the course, set-up, checking, submitting."""
     return render("student/README.md.j2", assignments=assignments, check=check,
                   total=f"{sum(a.points for a in assignments):g}", version=__version__,
-                  example=assignments[0] if assignments else None)
+                  example=assignments[0] if assignments else None,
+                  wheel=wheel.bundle_path(), torch_index=workflows.TORCH_INDEX,
+                  workflow=workflows.STUDENT_PATH)
 
 
 def grader_readme(assignments: Sequence[Assignment], *, catalogue: bool = False) -> str:

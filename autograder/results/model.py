@@ -29,6 +29,9 @@ class CheckResult:
     visibility: str
     feedback: str
     detail: str = ""
+    # Plain, JSON-ready data for pictures in the HTML feedback (autograder.judge.figures);
+    # written with the instructor details, since SPEC §3's document has no such key.
+    data: dict[str, Any] = field(default_factory=dict, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.status not in CHECK_STATUSES:
@@ -110,6 +113,8 @@ def _check_json(check: CheckResult, details: bool) -> dict[str, Any]:
     }
     if details and check.detail:
         document["detail"] = check.detail
+    if details and check.data:
+        document["data"] = check.data
     return document
 
 
@@ -162,7 +167,9 @@ def from_json(document: Any) -> SubmissionResult:
                     id=c["id"], name=c["name"], points=float(c["points"]),
                     max_points=float(c["max_points"]), status=c["status"],
                     visibility=c["visibility"], feedback=c["feedback"],
-                    detail=c.get("detail", "")) for c in a["checks"]))
+                    detail=c.get("detail", ""),
+                    data=c["data"] if isinstance(c.get("data"), dict) else {})
+                    for c in a["checks"]))
             for a in document["assignments"])
         return SubmissionResult(
             submission=document["submission"], assignments=assignments,

@@ -9,6 +9,7 @@ Both go to standard error: standard output carries the gradebook.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import Any, TextIO
 
@@ -50,4 +51,57 @@ class Progress:
 
     def close(self) -> None:
         if self.bar is not None:
+            self.bar.close()
+
+
+class Steps:
+    """A long command's steps, each announced as it starts, on standard error.
+
+    On an interactive terminal a :mod:`tqdm` bar shows the step running, how
+    many are done and the time so far, ticking every second even while a step
+    reports nothing; anywhere else each step is one plain line
+    (``[3/7] title``) printed as it starts, so a log shows what a silent
+    minute is spent on.
+    """
+
+    def __init__(self, *, total: int, stream: TextIO | None = None) -> None:
+        self.total, self.count = total, 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.bar: Any = None
+        if total and self.stream.isatty():
+            from tqdm import tqdm  # type: ignore[import-untyped]
+
+            self.bar = tqdm(total=total, file=self.stream, unit="step", dynamic_ncols=True,
+                            bar_format="{desc} [{n_fmt}/{total_fmt} done, {elapsed}]")
+            self._ticking = threading.Event()
+            threading.Thread(target=self._tick, daemon=True).start()
+
+    def _tick(self) -> None:
+        while not self._ticking.wait(1.0):
+            self.bar.refresh()
+
+    def start(self, title: str) -> None:
+        """Announces the next step; the previous one counts as done."""
+        self.count += 1
+        if self.bar is None:
+            print(f"[{self.count}/{self.total}] {title}", file=self.stream, flush=True)
+            return
+        if self.count > 1:
+            self.bar.update(1)
+        self.bar.set_description_str(f"[{self.count}/{self.total}] {title}")
+
+    def print(self, text: str, out: TextIO | None = None) -> None:
+        """Prints a report line to ``out`` (standard output) without garbling the bar."""
+        if self.bar is None:
+            print(text, file=out, flush=True)  # in step with the announcements in a log
+            return
+        from tqdm import tqdm  # type: ignore[import-untyped]
+
+        with tqdm.external_write_mode(file=self.stream):
+            print(text, file=out, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self._ticking.set()
+            self.bar.update(self.total - self.bar.n)
             self.bar.close()

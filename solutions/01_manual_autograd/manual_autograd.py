@@ -44,7 +44,7 @@ def sse_loss(y_pred: Tensor, y: Tensor) -> Tensor:
 
     Returns:
         The 0-dim tensor ``sum((y_pred - y) ** 2)``. It is a *sum*, not a mean,
-        so its gradient with respect to ``y_pred`` is ``2 * (y_pred - y)``.
+        which matters for its gradient.
     """
     ### BEGIN SOLUTION
     return (y_pred - y).pow(2).sum()
@@ -54,18 +54,19 @@ def sse_loss(y_pred: Tensor, y: Tensor) -> Tensor:
 def manual_gradients(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor) -> tuple[Tensor, Tensor]:
     """Computes ``d loss / d w1`` and ``d loss / d w2`` with the chain rule only.
 
-    Redo the forward pass keeping the intermediates, then walk backwards:
+    Deriving them is the exercise: redo the forward pass keeping every
+    intermediate result, then go backwards from the loss, one chain-rule step
+    per operation of the forward pass. On the way you need the gradient of
+    the loss with respect to
 
-    1. ``h = x @ w1`` ``(N, H)``, ``h_relu = relu(h)``, ``y_pred = h_relu @ w2``.
-    2. ``grad_y_pred = 2 * (y_pred - y)`` ``(N, D_out)``.
-    3. ``grad_w2 = h_relu.T @ grad_y_pred`` ``(H, D_out)``.
-    4. ``grad_h_relu = grad_y_pred @ w2.T`` ``(N, H)``.
-    5. ``grad_h = grad_h_relu`` where ``h > 0``, else 0 (ReLU passes the
-       gradient only where it was active).
-    6. ``grad_w1 = x.T @ grad_h`` ``(D_in, H)``.
+    * ``y_pred``, shape ``(N, D_out)``;
+    * ``w2``, shape ``(H, D_out)``;
+    * the hidden layer after the ReLU and before it, both ``(N, H)`` (mind
+      what ReLU does where its input was negative);
+    * ``w1``, shape ``(D_in, H)``.
 
-    A quick sanity check: every gradient has the shape of the tensor it is the
-    gradient of.
+    Every gradient has the shape of the tensor it is the gradient of: when the
+    shapes of a product do not fit, a transpose is missing or misplaced.
 
     Args:
         x: Inputs, shape ``(N, D_in)``.
@@ -101,7 +102,7 @@ def sgd_step(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor, lr: float) -> float:
     Pitfalls:
         * ``w1 = w1 - lr * w1.grad`` builds a *new*, non-leaf tensor: the
           caller's ``w1`` never changes and the next ``backward()`` fills no
-          ``.grad`` on it. Update in place (``w1 -= lr * w1.grad``) instead.
+          ``.grad`` on it. Update in place (``-=`` or ``sub_``) instead.
         * The update itself must not be tracked, hence ``torch.no_grad()``
           (an in-place op on a leaf that requires grad is an error otherwise).
         * ``backward()`` *accumulates* into ``.grad``; zero it after the update

@@ -33,6 +33,8 @@ LOADER_HINT = ("return DataLoader(dataset, batch_size=batch_size, shuffle=shuffl
 def _kind(value: Any) -> str:
     if type(value) is torch.Tensor:
         return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
+    if type(value) in (list, tuple):
+        return f"a {type(value).__name__} of length {len(value)}"
     return "None" if value is None else f"a {type(value).__name__}"
 
 
@@ -85,10 +87,27 @@ def test_input_ids(submission, reference, rng):
         inputs = {**_batch(rng), "pad_value": pad, "device": ITEMS_DEVICE}
         out, want, call = _collate(submission, reference, inputs)
         _expect_batch_order(field(out, "input_ids", what="input_ids"), want["input_ids"], call)
-        assert_close(out["input_ids"], want["input_ids"],
-                     what=f"{call}['input_ids'] for sequences of lengths "
-                          f"{[len(s) for s in inputs['seqs']]}",
-                     hint=PAD_HINT + (" The default pad_value is 0." if pad is None else ""))
+        what = f"{call}['input_ids'] for sequences of lengths {[len(s) for s in inputs['seqs']]}"
+        hint = PAD_HINT + (" The default pad_value is 0." if pad is None else "")
+        expect(not _same(out["input_ids"], _left_padded(want["input_ids"], inputs["seqs"])),
+               f"The sequences are padded on the left: {what} has each sequence at the end of "
+               "its row, but row i should start with the tokens of item i (right padding).",
+               hint, cause="left padding")
+        assert_close(out["input_ids"], want["input_ids"], what=what, hint=hint)
+
+
+def _same(got: Any, want: torch.Tensor) -> bool:
+    """Whether ``got`` is a tensor equal to ``want`` in shape and values (any dtype)."""
+    return (type(got) is torch.Tensor and got.shape == want.shape
+            and got.device.type != "meta" and torch.equal(got.cpu().to(want.dtype), want))
+
+
+def _left_padded(right: torch.Tensor, seqs: list[list[int]]) -> torch.Tensor:
+    """A right-padded batch as left padding would have laid it out: used to word a failure."""
+    left = right.clone()
+    for row, seq in enumerate(seqs):
+        left[row] = right[row].roll(right.shape[1] - len(seq)) if seq else right[row]
+    return left
 
 
 @check(points=4, part="pad_collate")
@@ -96,9 +115,34 @@ def test_attention_mask(submission, reference, rng):
     """pad_collate: attention_mask is a BoolTensor, True exactly on real tokens."""
     inputs = {**_batch(rng, token=7), "pad_value": 7, "device": ITEMS_DEVICE}
     out, want, call = _collate(submission, reference, inputs)
-    assert_close(field(out, "attention_mask", what="attention_mask"), want["attention_mask"],
-                 what=f"{call}['attention_mask'] for sequences {inputs['seqs']}",
-                 hint=MASK_HINT)
+    mask, right = field(out, "attention_mask", what="attention_mask"), want["attention_mask"]
+    what = f"{call}['attention_mask'] for sequences {inputs['seqs']}"
+    if type(mask) is torch.Tensor and mask.shape == right.shape:
+        _diagnose_mask(mask, right, want["input_ids"], what)
+    assert_close(mask, right, what=what, hint=MASK_HINT)
+
+
+def _diagnose_mask(mask: torch.Tensor, right: torch.Tensor, ids: torch.Tensor, what: str
+                   ) -> None:
+    """Names the classic wrong masks (a mask of the right shape, with pad_value 7)."""
+    from_lengths = "compute it from the lengths: torch.arange(T_max) < lengths[:, None]."
+    expect(mask.dtype == torch.bool,
+           f"{what} has dtype {mask.dtype}, but a mask must be a bool tensor (torch.bool).",
+           "comparing positions with the lengths, torch.arange(T_max) < lengths[:, None], "
+           "already gives a bool tensor: do not convert it with .long(), .int() or .float().")
+    if mask.device.type == "meta":
+        return
+    mask = mask.cpu()
+    expect(not torch.equal(mask, ~right),
+           f"{what} is inverted: it is True on the padding and False on the real tokens.",
+           "the mask is True exactly where a real token sits; " + from_lengths)
+    expect(not torch.equal(mask, ids != 7),
+           f"{what} is False on real tokens that equal pad_value (7): a real token may equal "
+           "pad_value, so the mask cannot come from input_ids != pad_value.", from_lengths)
+    expect(not _same(mask, _left_padded(right, [[0] * int(n) for n in right.sum(1)])),
+           f"The mask is padded on the left: {what} is True at the end of each row, but row i "
+           "should be True on its first lengths[i] positions (right padding).", from_lengths,
+           cause="left padding")
 
 
 @check(points=3, part="pad_collate")
@@ -107,14 +151,18 @@ def test_lengths_and_labels(submission, reference, rng):
     inputs = {**_batch(rng), "pad_value": -1, "device": ITEMS_DEVICE}
     out, want, call = _collate(submission, reference, inputs)
     lengths = [len(s) for s in inputs["seqs"]]
-    assert_close(field(out, "lengths", what="lengths"), want["lengths"],
-                 what=f"{call}['lengths'] for sequences of lengths {lengths}",
-                 hint="one entry per item, in batch order (do not sort the batch): "
-                      "torch.tensor([len(ids) for ...], dtype=torch.long).")
-    assert_close(field(out, "labels", what="labels"), want["labels"],
-                 what=f"{call}['labels'] for the labels {inputs['labels']}",
-                 hint="stack the 0-dim labels in batch order: torch.stack([item['label'] "
-                      "for item in batch]) has shape (B,).")
+    for key, what, make, order in (
+            ("lengths", f"{call}['lengths'] for sequences of lengths {lengths}",
+             "torch.tensor([len(ids) for ...], dtype=torch.long)",
+             "one entry per item, in batch order (do not sort the batch)"),
+            ("labels", f"{call}['labels'] for the labels {inputs['labels']}",
+             "torch.stack([item['label'] for item in batch]), of shape (B,)",
+             "stack the 0-dim labels in batch order")):
+        got = field(out, key, what=key)
+        expect(type(got) is torch.Tensor,
+               f"{key} is not a tensor: {what} should be a tensor but is {_kind(got)}.",
+               f"make it a LongTensor: {make}.", cause=key)
+        assert_close(got, want[key], what=what, hint=f"{order}: {make}.", cause=key)
     length = int(torch.randint(1, 6, (), generator=rng))
     single = {"seqs": [torch.randint(2, 20, (length,), generator=rng).tolist()],
               "labels": [int(torch.randint(0, 4, (), generator=rng))], "pad_value": -1,
@@ -141,7 +189,8 @@ def test_all_empty_batch(submission, reference, rng):
         got = field(out, key, what=key)
         expect(type(got) is torch.Tensor and got.shape == want[key].shape,
                f"{call}[{key!r}] for three empty sequences should have shape "
-               f"{tuple(want[key].shape)} but is {_kind(got)}.", hint)
+               f"{tuple(want[key].shape)} but is {_kind(got)}.", hint,
+               cause=key if type(got) is not torch.Tensor else "")
         normal = field(usual, key, what=key)
         expect(type(normal) is not torch.Tensor or got.dtype == normal.dtype,
                f"{call}[{key!r}] has dtype {got.dtype} for three empty sequences but "
@@ -186,7 +235,7 @@ def _check_batches(epoch: dict[str, Any], call: str) -> None:
                                   f"returns, but is {_kind(got)}.", hint)
         for key in want:
             assert_close(field(got, key, what=f"batch[{key!r}]"), want[key],
-                         what=f"In {call}, batch {b}[{key!r}]", hint=hint)
+                         what=f"{key} of batch {b} from {call}", hint=hint)
 
 
 @check(points=2, part="make_loader")

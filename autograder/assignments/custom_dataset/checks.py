@@ -31,7 +31,7 @@ def _kind(value: Any) -> str:
     if type(value) is torch.Tensor:
         return f"a {value.dtype} tensor of shape {tuple(value.shape)}"
     if type(value) in (tuple, list):
-        return f"a {type(value).__name__} of {len(value)} entries"
+        return f"a {type(value).__name__} of length {len(value)}"
     return "None" if value is None else f"a {type(value).__name__}"
 
 
@@ -157,7 +157,8 @@ def test_text_vocab(submission, reference, rng):
     extra, missing = sorted(set(vocab) - set(expected)), sorted(set(expected) - set(vocab))
     capitals = [token for token in extra if token != token.lower()]
     expect(not capitals, f"The vocab holds tokens with capitals, e.g. {capitals[:2]}.",
-           "tokens are text.lower().split(): lowercase the text before splitting.")
+           "tokens are text.lower().split(): lowercase the text before splitting.",
+           cause="lowercase")
     expect("" not in extra and not any(token.strip() != token for token in extra),
            "The vocab holds empty or whitespace tokens, from texts with double spaces or tabs.",
            "split with text.lower().split() (no argument), not split(' ').")
@@ -189,10 +190,34 @@ def test_text_given_vocab(submission, reference, rng):
                  hint="with a given vocab, set self.vocab = vocab and do not add tokens to it.")
     for i, (g, w_) in enumerate(zip(field(got, "items", what="the items"), want["items"],
                                     strict=True)):
-        assert_close(g["input_ids"] if isinstance(g, dict) else g, w_["input_ids"],
-                     what=f"dataset[{i}]['input_ids'] for the text {texts[i]!r} and a given vocab",
+        ids = g["input_ids"] if isinstance(g, dict) else g
+        what = f"dataset[{i}]['input_ids'] for the text {texts[i]!r} and a given vocab"
+        unlowered = torch.tensor([vocab.get(t, 1) for t in texts[i].split()], dtype=torch.long)
+        expect(not _same(ids, unlowered) or torch.equal(unlowered, w_["input_ids"]),
+               f"{what} comes from tokens that were not lowercased: "
+               f"{texts[i].split()} instead of {texts[i].lower().split()}.",
+               "tokens are text.lower().split(), also with a given vocab.", cause="lowercase")
+        assert_close(ids, w_["input_ids"], what=what,
                      hint="look each lowercased token up with vocab.get(token, 1): tokens "
                           "missing from the vocab become 1 (<unk>).")
+
+
+def _same(got: Any, want: torch.Tensor) -> bool:
+    """Whether ``got`` is a tensor equal to ``want`` in shape and values (any dtype)."""
+    return (type(got) is torch.Tensor and got.shape == want.shape
+            and got.device.type != "meta" and torch.equal(got.cpu().to(want.dtype), want))
+
+
+SORTED_IN_PLACE = ("as happens when the caller's list of labels is sorted in place "
+                   "(labels.sort()) before the ids are taken")
+SORTED_HINT = ("use sorted(set(labels)), which returns a new list; labels.sort() reorders the "
+               "caller's list, and with it the label of every item.")
+
+
+def _sorted_label_ids(labels: list[Any]) -> list[int]:
+    """The label ids of items whose labels were sorted in place: only used to word a failure."""
+    classes = sorted(set(labels))
+    return [classes.index(label) for label in sorted(labels)]
 
 
 def _class_inputs(rng: torch.Generator) -> list[dict[str, Any]]:
@@ -216,8 +241,14 @@ def test_text_classes(submission, reference, rng):
         assert_close(field(got, "classes", what="dataset.classes"), want["classes"],
                      what="dataset.classes",
                      hint=f"for the labels {labels}, classes = sorted(set(labels)).")
+        shuffled = _sorted_label_ids(labels)
         for i, (g, w) in enumerate(zip(field(got, "label_ids", what="the label ids"),
                                        want["label_ids"], strict=True)):
+            expect(type(g) is not int or g == w or g != shuffled[i],
+                   f"The labels came out in sorted order: dataset[{i}]['label'] for the label "
+                   f"{labels[i]!r} holds {g!r}, the id of {sorted(labels)[i]!r}, "
+                   f"{SORTED_IN_PLACE}.", SORTED_HINT,
+                   cause="labels sorted in place")
             expect(type(g) is int and g == w,
                    f"dataset[{i}]['label'] for the label {labels[i]!r} should hold {w}, its "
                    f"index in the classes {want['classes']}, but holds {g!r}.",
@@ -252,8 +283,15 @@ def test_text_items(submission, reference, rng):
                      what=f"dataset[{i}]['input_ids'] for the text {texts[i]!r}",
                      hint="use torch.tensor([vocab.get(t, 1) for t in tokens], dtype=torch.long); "
                           "the dtype matters for an empty text: torch.tensor([]) is float32.")
+        label = inputs["labels"][i]
+        shuffled = torch.tensor(_sorted_label_ids(inputs["labels"])[i])
+        expect(_same(item["label"], expected["label"]) or not _same(item["label"], shuffled),
+               f"dataset[{i}]['label'] for the label {label!r} holds the id of "
+               f"{sorted(inputs['labels'])[i]!r}: the labels came out in sorted order, "
+               f"{SORTED_IN_PLACE}.", SORTED_HINT,
+               cause="labels sorted in place")
         assert_close(item["label"], expected["label"],
-                     what=f"dataset[{i}]['label'] for the label {inputs['labels'][i]!r}",
+                     what=f"dataset[{i}]['label'] for the label {label!r}",
                      hint="use torch.tensor(label_id, dtype=torch.long): a plain int gives a "
                           "0-dim tensor, which batches stack to shape (B,).")
 
@@ -299,4 +337,5 @@ def test_text_inputs_unchanged(submission, rng):
             ("vocab_unchanged", "the given vocab", "look tokens up with vocab.get(token, 1); "
                                                     "never add tokens to a given vocab.")):
         expect(field(got, key, what=what) is True,
-               f"Creating or reading the dataset modified {what} passed in.", hint)
+               f"Creating or reading the dataset modified {what} passed in.", hint,
+               cause="labels sorted in place" if key == "labels_unchanged" else "")

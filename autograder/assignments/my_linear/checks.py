@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
 from autograder.assignments.my_linear import scenarios
-from autograder.judge import assert_close, assert_like, check, expect, field
+from autograder.judge import assert_close, assert_like, check, expect, fail, field
 from autograder.sandbox.standin import DEVICE
 
 DEVICE_HINT = ("pass device=device, dtype=dtype to torch.empty when creating the parameters; "
                "never hard-code 'cpu' or 'cuda'.")
+LAYOUT = {"weight": "(out_features, in_features)", "bias": "(out_features,)"}
+SHAPE_HINT = ("compute x @ self.weight.T + self.bias: @ handles any leading dimensions, none "
+              "included, and the output keeps them (no squeeze).")
+VALUES_HINT = ("forward must use self.weight and self.bias as load_state_dict left them: "
+               "compute x @ self.weight.T + self.bias, and never create or re-initialise "
+               "parameters in forward.")
 
 
 @check(points=3, part="MyLinear")
@@ -21,10 +28,41 @@ def test_parameters_registered(submission, reference):
     want = reference.run(scenarios.structure, in_features=7, out_features=4, bias=True)
     expect(field(got, "weight_is_parameter", what="the weight") is True,
            "self.weight is not an nn.Parameter, so optimizers and state_dict never see it.",
-           "wrap the tensor: self.weight = nn.Parameter(torch.empty(out_features, in_features)).")
-    assert_close(field(got, "parameters", what="the parameters"), want["parameters"],
-                 what="The list of (name, shape, is_parameter) from named_parameters()",
-                 hint="weight has shape (out_features, in_features), bias (out_features,).")
+           "wrap the tensor: self.weight = nn.Parameter(torch.empty(out_features, in_features)).",
+           cause="weight")
+    _expect_parameters(field(got, "parameters", what="the parameters"), want["parameters"],
+                       "MyLinear(7, 4)")
+
+
+def _expect_parameters(got: Any, want: list[list[Any]], call: str) -> None:
+    """Names, shapes and order of the registered parameters, each failure in its own words."""
+    readable = isinstance(got, list) and all(
+        isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) for p in got)
+    if not readable:  # not what named_parameters() gives: say what came instead
+        assert_close(got, want, what=f"The parameters of {call} (name, shape, is a parameter)")
+        return
+    shapes = {name: shape for name, shape, _ in got}
+    for name, shape, _ in want:
+        expect(name in shapes, f"{call} registers no parameter called {name}; it registers "
+               f"{sorted(shapes) or 'none'}.",
+               f"assign self.{name} = nn.Parameter(...) in __init__, with exactly this name.",
+               cause=name)
+        expect(shapes[name] == shape,
+               f"{name} has shape {_shape(shapes[name])}; {call} needs {_shape(shape)}, i.e. "
+               f"{LAYOUT.get(name, 'the shape of nn.Linear')}.",
+               "create it with torch.empty(out_features, in_features, ...) and use it as "
+               "x @ self.weight.T in forward." if name == "weight" else
+               "create it with torch.empty(out_features, ...).", cause=name)
+    extra = sorted(set(shapes) - {name for name, _, _ in want})
+    expect(not extra, f"{call} registers the parameters {extra}, which nn.Linear does not have.",
+           "register only weight and bias: keep other tensors as plain attributes or locals.")
+    expect([p[0] for p in got] == [p[0] for p in want],
+           f"{call} registers its parameters in the order {[p[0] for p in got]}, not "
+           f"{[p[0] for p in want]} as nn.Linear does.", "create self.weight before self.bias.")
+
+
+def _shape(shape: Any) -> str:
+    return str(tuple(shape)) if isinstance(shape, list) else repr(shape)
 
 
 @check(points=3, part="MyLinear")
@@ -34,13 +72,15 @@ def test_state_dict_interchangeable(submission, reference, rng):
               "x": torch.randn(5, 7, generator=rng)}
     got = submission.run(scenarios.state_dict_round_trip, **inputs)
     want = reference.run(scenarios.state_dict_round_trip, **inputs)
-    for key, what in (("back_weight", "nn.Linear's weight after loading your state_dict"),
-                      ("back_bias", "nn.Linear's bias after loading your state_dict"),
-                      ("out", "MyLinear(x) after loading nn.Linear's state_dict")):
+    names_hint = "use the attribute names weight and bias, shaped like nn.Linear's."
+    for key, what, hint in (
+            ("back_weight", "nn.Linear's weight after loading your state_dict", names_hint),
+            ("back_bias", "nn.Linear's bias after loading your state_dict", names_hint),
+            ("out", "MyLinear(x) after loading nn.Linear's state_dict", VALUES_HINT)):
         # The layers keep nn.Linear's default float32, so the output of a dot product of
         # seven terms may round differently by ~1e-5 (e.g. F.linear against x @ w.T + b).
         assert_close(field(got, key, what=what), want[key], what=what, rtol=1e-5, atol=1e-4,
-                     hint="use the attribute names weight and bias, shaped like nn.Linear's.")
+                     hint=hint, cause="forward" if key == "out" else key[5:])
 
 
 @check(points=4, part="MyLinear")
@@ -54,10 +94,12 @@ def test_forward_and_gradients(submission, reference, rng):
         got = submission.run(scenarios.forward_backward, **inputs)
         want = reference.run(scenarios.forward_backward, **inputs)
         where = f"for x of shape {shape}"
-        assert_close(field(got, "out", what="the output"), want["out"],
-                     what=f"MyLinear(x) {where}",
-                     hint="compute x @ self.weight.T + self.bias: @ handles any leading "
-                          "dimensions, none included, and the output keeps them (no squeeze).")
+        out = field(got, "out", what="the output")
+        if type(out) is torch.Tensor and out.shape != want["out"].shape:
+            raise fail(f"MyLinear(x) {where} has shape {tuple(out.shape)} but should have "
+                       f"{tuple(want['out'].shape)}.", SHAPE_HINT)
+        assert_close(out, want["out"], what=f"MyLinear(x) {where}", hint=VALUES_HINT,
+                     cause="forward")
         assert_close(field(got, "grads", what="the gradients"), want["grads"],
                      what=f"The parameter gradients {where}",
                      hint="use the registered parameters in forward, not copies of them.")
@@ -74,13 +116,20 @@ def test_without_bias(submission, reference, rng):
     expect(field(got, "bias_is_none", what="the bias") is True,
            "With bias=False, self.bias should be None.",
            "call self.register_parameter('bias', None) instead of creating a bias.")
-    assert_close(got["state_dict"], want["state_dict"], what="The state_dict keys")
+    keys = field(got, "state_dict", what="the state_dict keys")
+    missing = [k for k in want["state_dict"] if isinstance(keys, list) and k not in keys]
+    expect(keys == want["state_dict"],
+           f"The state_dict of MyLinear(6, 2, bias=False) should hold the keys "
+           f"{want['state_dict']}, but holds {keys!r:.80}.",
+           "with bias=False, register no bias (self.register_parameter('bias', None)) and "
+           "keep self.weight an nn.Parameter.", cause=missing[0] if missing else "bias")
     inputs = {"weight": torch.randn(2, 6, generator=rng), "bias": None,
               "x": torch.randn(4, 6, generator=rng)}
     got = submission.run(scenarios.forward_backward, **inputs)
     want = reference.run(scenarios.forward_backward, **inputs)
     assert_close(field(got, "out", what="the output"), want["out"], rtol=1e-5, atol=1e-4,
-                 what="MyLinear(x) with bias=False")  # float32, as in the state_dict check
+                 what="MyLinear(x) with bias=False", hint=VALUES_HINT,
+                 cause="forward")  # float32, as in the state_dict check
 
 
 @check(points=3, part="MyLinear")
@@ -111,21 +160,25 @@ def test_device_and_dtype(submission, reference, rng):
     got = submission.run(scenarios.created_on_device, **args)
     want = reference.run(scenarios.created_on_device, **args)
     registered = field(got, "registered", what="the parameters")
+    missing = [n for n in want["registered"] if isinstance(registered, list)
+               and n not in registered]
     expect(registered == want["registered"],
            f"{call} registers the parameters {registered}, not {want['registered']}.",
-           "nn.Parameter(t).to(device) returns a plain tensor, not a parameter: create the "
-           "tensor on the device first, torch.empty(..., device=device, dtype=dtype), then "
-           "wrap it in nn.Parameter.")
+           "create each tensor where it belongs, torch.empty(..., device=device, dtype=dtype), "
+           "and wrap that in nn.Parameter: moving a parameter afterwards, "
+           "nn.Parameter(t).to(device), returns a plain tensor, which is not registered.",
+           cause=missing[0] if missing else "")
     for name in ("weight", "bias"):
         device = field(got, "devices", what="the parameters' devices").get(name)
         expect(device == want["devices"][name],
                f"The {name} of {call} is on '{device}' but should be on "
                f"'{want['devices'][name]}', the device asked for (a GPU that the grader "
-               "simulates).", DEVICE_HINT)
+               "simulates).", "pass device=device to torch.empty when creating the "
+               "parameters; never hard-code 'cpu' or 'cuda'.")
         dtype = field(got, "dtypes", what="the parameters' dtypes").get(name)
         expect(dtype == want["dtypes"][name],
                f"The {name} of {call} has dtype {dtype}, not {want['dtypes'][name]}.",
-               DEVICE_HINT)
+               "pass dtype=dtype to torch.empty when creating the parameters.")
     inputs = {"weight": torch.randn(3, 5, generator=rng, dtype=torch.float64),
               "bias": torch.randn(3, generator=rng, dtype=torch.float64),
               "x": torch.randn(2, 5, generator=rng, dtype=torch.float64), "device": DEVICE}

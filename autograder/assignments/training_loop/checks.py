@@ -13,6 +13,7 @@ import torch
 
 from autograder.assignments.training_loop import scenarios
 from autograder.judge import assert_close, check, expect, field
+from autograder.judge.figures import attach_curves
 
 ONE_STEP = ("per batch, exactly once each: optimizer.zero_grad(), outputs = model(inputs), "
             "loss = loss_fn(outputs, targets), loss.backward(), optimizer.step().")
@@ -180,6 +181,8 @@ def test_fit_history(submission, reference, rng, seed, device):
     got = submission.run(scenarios.fit, **args)
     want = reference.run(scenarios.fit, **args)
     history = field(got, "history", what="history")
+    attach_curves(title="The losses fit returned, per epoch", x_label="epoch",
+                  y_label="mean loss per sample (MSE)", got=history, want=want["history"])
     expect(isinstance(history, dict),
            f"fit should return a dict but returned {history!r}.",
            'return {"train_loss": [...], "val_loss": [...]}.')

@@ -21,38 +21,45 @@ MISTAKES = [
                              "lengths.unsqueeze(1)).flip(1)\n")),
         # The loader's batches are compared with the submission's own pad_collate.
         fails=fails(A, "input_ids", "attention_mask"),
-        feedback="right padding"),
+        feedback="right padding",
+        forbidden_hints=("input_ids != pad_value", "bool tensor")),
     Mistake(
         name="mask_inverted", assignment=A,
         edits=(Replace(MASK, "    attention_mask = torch.arange(max_len, device=device) >= "
                              "lengths.unsqueeze(1)\n"),),
         fails=fails(A, "attention_mask"),
-        feedback="True exactly where a real token sits"),
+        feedback="True exactly where a real token sits",
+        forbidden_hints=("input_ids != pad_value", "bool tensor", "left padding")),
     Mistake(
         name="mask_from_pad_value", assignment=A,
         edits=(Replace(MASK, "    attention_mask = input_ids != pad_value\n"),),
         fails=fails(A, "attention_mask"),
-        feedback="a real token may equal pad_value"),
+        feedback="a real token may equal pad_value",
+        forbidden_hints=("bool tensor", "inverted")),
     Mistake(
         name="mask_not_bool", assignment=A,
         edits=(Replace(MASK, MASK + "    attention_mask = attention_mask.long()\n"),),
         fails=fails(A, "attention_mask"),
-        feedback="bool tensor"),
+        feedback="bool tensor",
+        forbidden_hints=("input_ids != pad_value", "inverted")),
     Mistake(
         name="lengths_as_list", assignment=A,
         edits=(Replace('        "lengths": lengths,\n', '        "lengths": lengths_list,\n'),),
         fails=fails(A, "lengths_and_labels", "all_empty_batch"),
-        feedback="should be a tensor but is a list"),
+        feedback="should be a tensor but is a list",
+        forbidden_hints=("do not sort the batch",)),
     Mistake(
         name="pad_value_ignored", assignment=A,
         edits=(Replace(FULL, FULL.replace("pad_value", "0")),),
         fails=fails(A, "input_ids"),
-        feedback="expected -1, got 0"),
+        feedback="expected -1, got 0",
+        forbidden_hints=("left padding",)),
     Mistake(
         name="lambda_collate_fn", assignment=A,
         edits=(Replace(PARTIAL, "collate_fn=lambda b: pad_collate(b, pad_value=pad_value),"),),
         fails=fails(A, "make_loader_picklable"),
-        feedback="'spawn'"),
+        feedback="'spawn'",
+        forbidden_hints=("should return a torch.utils.data.DataLoader",)),
     Mistake(
         name="items_modified", assignment=A,
         edits=(Replace(COPY, '        item["input_ids"] = torch.nn.functional.pad('
@@ -65,5 +72,6 @@ MISTAKES = [
         name="labels_squeezed", assignment=A,
         edits=(Replace('        "labels": labels,\n', '        "labels": labels.squeeze(),\n'),),
         fails=fails(A, "lengths_and_labels"),
-        feedback="for a batch of one item"),
+        feedback="for a batch of one item",
+        forbidden_hints=("in batch order",)),
 ]

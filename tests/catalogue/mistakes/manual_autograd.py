@@ -17,28 +17,33 @@ MISTAKES = [
         # The new w1 is no leaf: its .grad is None, so zeroing it raises in every call.
         fails=fails(A, "sgd_step_in_place", "sgd_step_returns_loss",
                     "sgd_step_zeroes_gradients", "train"),
-        feedback="makes a new tensor"),
+        feedback="makes a new tensor",
+        forbidden_hints=("requires_grad_(False)",)),
     Mistake(
         name="weights_lose_requires_grad", assignment=A,
         edits=(Replace(ZERO, "    w1.grad = None\n    w2.grad = None\n"
                              "    w1.requires_grad_(False)\n    w2.requires_grad_(False)\n"),),
         fails=fails(A, "sgd_step_in_place", "sgd_step_zeroes_gradients", "train"),
-        feedback="leaf tensor with requires_grad=True"),
+        feedback="leaf tensor with requires_grad=True",
+        forbidden_hints=("makes a new tensor",)),
     Mistake(
         name="gradients_never_zeroed", assignment=A,
         edits=(Replace(ZERO, ""),),
         fails=fails(A, "sgd_step_zeroes_gradients", "train"),
-        feedback="should be zero (or None)"),
+        feedback="should be zero (or None)",
+        forbidden_hints=("makes a new tensor",)),
     Mistake(
         name="loss_returned_as_tensor", assignment=A,
         edits=(Replace("    return loss.item()", "    return loss"),),
         fails=fails(A, "sgd_step_returns_loss", "train"),
-        feedback="should return a Python float"),
+        feedback="should return a Python float",
+        forbidden_hints=("not one computed after it",)),
     Mistake(
         name="missing_relu_mask", assignment=A,
         edits=(Replace("(grad_y_pred @ w2.T) * (h > 0)", "(grad_y_pred @ w2.T)"),),
         fails=fails(A, "manual_gradients", "manual_gradients_without_autograd"),
-        feedback="without the ReLU mask"),
+        feedback="without the ReLU mask",
+        forbidden_hints=("the factor 2",)),
     Mistake(
         name="autograd_in_manual_gradients", assignment=A,
         edits=(Solution("manual_gradients", """
@@ -50,7 +55,8 @@ with torch.enable_grad():
 return grad_w1, grad_w2
 """),),
         fails=fails(A, "manual_gradients_without_autograd"),
-        feedback="without autograd"),
+        feedback="without autograd",
+        forbidden_hints=("without the ReLU mask",)),
     Mistake(
         name="mean_instead_of_sum", assignment=A,
         edits=(Replace("return (y_pred - y).pow(2).sum()", "return (y_pred - y).pow(2).mean()"),),
@@ -63,7 +69,8 @@ return grad_w1, grad_w2
         edits=(Replace("    return torch.relu(x @ w1) @ w2\n",
                        "    return (torch.relu(x @ w1) @ w2).squeeze()\n"),),
         fails=fails(A, "forward"),
-        feedback="a batch of one is still a batch"),
+        feedback="a batch of one is still a batch",
+        forbidden_hints=("ReLU on the hidden layer only",)),
     # Right on a CPU; on a GPU the zeros stay on the CPU and x.T @ grad_h mixes devices.
     Mistake(
         name="gradient_buffer_without_device", assignment=A,
@@ -90,14 +97,16 @@ return grad_w1, grad_w2
                        "    return torch.tensor(((y_pred - y) ** 2).sum().item(), "
                        "dtype=y.dtype)\n"),),
         fails=fails(A, "device_and_dtype"),
-        feedback="sse_loss's result is on 'cpu' but should be on 'cuda:1'"),
+        feedback="sse_loss's result is on 'cpu' but should be on 'cuda:1'",
+        forbidden_hints=("two_layer_forward's output is on",)),
     # .cuda() fails on a machine without CUDA, and lands on cuda:0 on one with it.
     Mistake(
         name="forward_hard_codes_cuda", assignment=A,
         edits=(Replace("    return torch.relu(x @ w1) @ w2\n",
                        "    return torch.relu(x.cuda() @ w1.cuda()) @ w2.cuda()\n"),),
         fails=fails(A, "forward", "device_and_dtype"),
-        feedback="is on 'cuda:0' but should be on 'cuda:1'"),
+        feedback="is on 'cuda:0' but should be on 'cuda:1'",
+        forbidden_hints=("sse_loss's result is on",)),
 ]
 
 # Real mistakes that the checks do not catch yet (graded as strict xfails, so
