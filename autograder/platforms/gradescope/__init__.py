@@ -1,0 +1,17 @@
+"""Gradescope: the autograder ``.zip`` and the ``results.json`` it writes.
+
+- :mod:`.bundle`: ``torchgrade gradescope OUT.zip`` builds the archive to
+  upload (``setup.sh``, ``run_autograder``, torchgrade's wheel, the grader
+  bundle).
+- :mod:`.run`: what ``run_autograder`` runs on Gradescope for each
+  submission (``python -m autograder.platforms.gradescope.run``).
+- :mod:`.results`: the result model as Gradescope's ``results.json``, by
+  pure functions.
+"""
+
+from __future__ import annotations
+
+from autograder.platforms.gradescope.bundle import GradescopeError, main
+from autograder.platforms.gradescope.results import not_graded, to_gradescope
+
+__all__ = ["GradescopeError", "main", "not_graded", "to_gradescope"]
