@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder.judge.declare import MARKER, CheckSpec, parse_spec
 from autograder.registry import Assignment
-from autograder.release.files import display, write_if_changed
+from autograder.release.files import display, generate
 
 DOCS_COMMAND = "torchgrade release --docs docs/checks.md"
 
@@ -98,15 +98,5 @@ def main(*, path: Path, assignments: Sequence[Assignment], check: bool = False) 
         0 when written or current; 1 with ``check`` when ``path`` is stale or
         missing (with the command that regenerates it).
     """
-    text = render(assignments)
-    path = Path(path)
-    if not check:
-        if write_if_changed(path, text):
-            print(f"wrote {path}")
-        return 0
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        print(f"{path} is up to date")
-        return 0
-    print(f"{path} is out of date; regenerate it (never edit it by hand) with:\n"
-          f"  torchgrade release --docs {display(path)}")
-    return 1
+    return generate(Path(path), render(assignments), check=check,
+                    regenerate=f"torchgrade release --docs {display(path)}")

@@ -19,6 +19,31 @@ def display(path: Path) -> str:
     return str(path)
 
 
+def generate(path: Path, text: str, *, check: bool, regenerate: str) -> int:
+    """Writes a generated file, or with ``check`` says whether it is current.
+
+    Args:
+        path: The generated file.
+        text: What the sources generate now.
+        check: Write nothing; exit status 1 when ``path`` differs from ``text``.
+        regenerate: The command that regenerates it, printed when it is stale.
+
+    Returns:
+        The exit status: 0 written or current, 1 out of date.
+    """
+    path = Path(path)
+    if not check:
+        if write_if_changed(path, text):
+            print(f"wrote {path}")
+        return 0
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        print(f"{path} is up to date")
+        return 0
+    print(f"{path} is out of date; regenerate it (never edit it by hand) with:\n"
+          f"  {regenerate}")
+    return 1
+
+
 def write_if_changed(path: Path, content: str | bytes) -> bool:
     """Writes ``content`` (text as UTF-8) to ``path`` atomically unless it already holds it.
 

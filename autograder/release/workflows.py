@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.release import wheel
-from autograder.release.files import display, write_if_changed
+from autograder.release.files import display, generate
 from autograder.release.templates import render
 
 STUDENT_PATH = ".github/workflows/torchgrade.yml"
@@ -76,14 +76,5 @@ def main(*, example: Path, check: bool = False) -> int:
         0 when written or current; 1 with ``check`` when it is stale or
         missing (said on stdout with the command that regenerates it).
     """
-    text = instructor_workflow()
-    if not check:
-        if write_if_changed(example, text):
-            print(f"wrote {example}")
-        return 0
-    if example.is_file() and example.read_text(encoding="utf-8") == text:
-        print(f"{example} is up to date")
-        return 0
-    print(f"{example} is out of date; regenerate it (never edit it by hand) with:\n"
-          f"  torchgrade release --workflows {display(example.parent)}")
-    return 1
+    return generate(example, instructor_workflow(), check=check,
+                    regenerate=f"torchgrade release --workflows {display(example.parent)}")

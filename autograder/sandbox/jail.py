@@ -200,10 +200,11 @@ def _visible() -> list[Path]:
     """System folders, the Python installation and the kit: read-only, nothing else."""
     import autograder
 
+    # Not every entry of sys.path: an editable install may put the whole checkout
+    # there, solutions included. The kit's own package is bound by itself.
     wanted: list[str | Path] = [*_SYSTEM, *_SYSTEM_FILES, sys.prefix, sys.base_prefix,
                                 sys.exec_prefix, sys.base_exec_prefix,
                                 os.path.dirname(os.path.realpath(sys.executable)),
-                                *(entry for entry in sys.path if os.path.isabs(entry)),
                                 Path(autograder.__file__).resolve().parent]
     found: list[Path] = []
     for entry in wanted:
