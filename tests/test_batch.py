@@ -79,6 +79,9 @@ def test_every_student_gets_one_row_with_their_status(uninterrupted: Path) -> No
     assert saved == [f"{name}.json" for name in sorted(book)]
     document = json.loads((uninterrupted / "results" / "fay.json").read_text())
     assert document["schema"] == "torchgrade.result/1" and document["seed"] == int(SEED)
+    assert document["isolation"]["level"] in ("jailed", "contained", "process")
+    unusable = json.loads((uninterrupted / "results" / "ivy.json").read_text())
+    assert unusable["isolation"] == {"level": "none"}  # no code of it ever ran
 
 
 def test_a_rerun_keeps_what_is_graded_and_regrades_what_changed(

@@ -65,7 +65,10 @@ class SubmissionResult:
     seed: int | None = None
     status: str = "graded"
     message: str = ""
-    isolation: dict[str, Any] = field(default_factory=dict)
+    # What kept student code in, as the sandbox recorded it (level jailed, contained or
+    # process); "none" where no student code ran for this result (unusable input,
+    # grader failure).
+    isolation: dict[str, Any] = field(default_factory=lambda: {"level": "none"})
     version: str = ""
     device: str = "cpu"
 
