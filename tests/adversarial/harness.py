@@ -84,9 +84,9 @@ class HostileRun:
     @property
     def level(self) -> str:
         """The isolation level the batch's sandboxes reached (from its results)."""
-        levels = {doc.get("isolation", {}).get("level", "process")
-                  for doc in self.batch.results.values() if doc.get("isolation")}
         order = ("process", "contained", "jailed")
+        levels = {doc.get("isolation", {}).get("level", "process")
+                  for doc in self.batch.results.values()} & set(order)  # "none": no code ran
         return min(levels, key=order.index) if levels else "process"
 
 
