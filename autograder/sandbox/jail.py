@@ -143,27 +143,26 @@ def enter(workdir: Path, *, own_mounts: bool) -> dict[str, Any]:
         held["private_filesystem_error"] = str(error)
         return held
     held["private_filesystem"] = held["bounded_scratch"] = True
-    held["separate_user"] = _real_root()
+    held["separate_user"] = _can_switch_users()
     return held
 
 
 def confine(scratch: str, uid: int | None) -> None:
     """In a freshly forked sandbox: its own scratch, user and no privileges.
 
-    ``uid`` is the sandbox's own user, or None where the zygote has no
-    private file system (nothing here is possible there). Must run before
-    any student code; raises OSError when a step fails, and the sandbox
-    then never starts.
+    ``uid`` is the sandbox's own user; this process's own where users cannot
+    be switched (every capability is dropped instead); None where the zygote
+    has no private file system, and nothing but "not dumpable" is possible.
+    Must run before any student code; raises OSError when a step fails, and
+    the sandbox then never starts.
     """
     _prctl(_PR_SET_DUMPABLE, 0)
     if uid is None:
         return
-    switch = _real_root()
-    owner = uid if switch else os.geteuid()
     _unshare(_CLONE_NEWNS)
     _mount("tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV,
-           f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_FILES},mode=0700,uid={owner},gid={owner}")
-    if switch:
+           f"size={SCRATCH_BYTES},nr_inodes={SCRATCH_FILES},mode=0700,uid={uid},gid={uid}")
+    if uid != os.geteuid():
         import resource
 
         os.setgroups([])
@@ -249,7 +248,7 @@ def _pivot(root: Path) -> None:
     os.chdir("/")
 
 
-def _real_root() -> bool:
+def _can_switch_users() -> bool:
     """True when this process may become any of the sandbox uids (:class:`Uids`).
 
     So as the machine's root, or root of a user namespace that maps them all;

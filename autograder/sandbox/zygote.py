@@ -46,7 +46,7 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(1)
     _warm_up()
     held = jail.enter(Path.cwd(), own_mounts="--own-mounts" in argv[1:])
-    uids = jail.Uids() if held["private_filesystem"] else None
+    uids = jail.Uids() if held["separate_user"] else None
     gc.freeze()  # forked children would otherwise copy every page a collection touches
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     for number in _SHRUGGED:  # a sandbox of the zygote's own user may signal it
@@ -68,7 +68,8 @@ def main(argv: list[str]) -> None:
             for fd in fds:
                 os.close(fd)
             continue
-        uid = uids.next() if uids is not None else None
+        uid = (uids.next() if uids is not None  # see jail.confine
+               else os.geteuid() if held["private_filesystem"] else None)
         pid = os.fork()
         if pid == 0:
             _become_sandbox(control, fds, request, uid)
