@@ -130,14 +130,18 @@ def make_zip(path: Path, entries: dict[str, bytes]) -> Path:
 
 def running_zygotes() -> set[int]:
     """Pids of running zygotes and their wrappers (``... -m autograder.sandbox.zygote``)."""
+    return processes_with(b"autograder.sandbox.zygote")
+
+
+def processes_with(word: bytes) -> set[int]:
+    """Pids of this machine's processes with ``word`` as one of their arguments."""
     found = set()
     for proc in Path("/proc").iterdir():
         try:
-            command = (proc / "cmdline").read_bytes().split(b"\0")
+            if proc.name.isdigit() and word in (proc / "cmdline").read_bytes().split(b"\0"):
+                found.add(int(proc.name))
         except OSError:
             continue
-        if b"autograder.sandbox.zygote" in command:
-            found.add(int(proc.name))
     return found
 
 

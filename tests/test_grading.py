@@ -10,13 +10,19 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 from autograder.results import SubmissionResult
 from autograder.sandbox.client import Limits
-from tests.conftest import SOLUTIONS, STUBS, grade_folders, make_submission, prepend
+from tests.conftest import (
+    SOLUTIONS,
+    STUBS,
+    grade_folders,
+    make_submission,
+    prepend,
+    processes_with,
+)
 
 LIMITS = Limits(call_seconds=3.0, load_seconds=3.0, after_timeout_seconds=0.5)
 
@@ -52,16 +58,9 @@ subprocess.Popen(["sh", "-c", "while true; do sleep 0.1; done", "{DAEMON_MARK}"]
 '''
 
 
-def daemons() -> list[int]:
+def daemons() -> set[int]:
     """The pids of this machine's processes that carry the daemon's mark."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and DAEMON_MARK.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return processes_with(DAEMON_MARK.encode())
 
 
 class Watch(threading.Thread):
@@ -172,7 +171,7 @@ def test_processes_started_by_student_code_die_with_the_batch(batch):
     if not batch["results"]["daemon"].isolation.get("process_sweep"):
         pytest.skip("no PID namespace on this OS: stray processes are not swept")
     time.sleep(0.2)
-    assert daemons() == []
+    assert daemons() == set()
 
 
 def test_missing_files_score_zero_with_a_clear_message(batch):

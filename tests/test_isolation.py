@@ -22,7 +22,7 @@ import pytest
 from autograder.sandbox import jail
 from autograder.sandbox.client import Budget, Limits, Zygote
 from autograder.sandbox.generic import call
-from tests.conftest import ROOT, SOLUTIONS, STUBS, make_submission
+from tests.conftest import ROOT, SOLUTIONS, STUBS, make_submission, processes_with
 
 LIMITS = Limits(call_seconds=5.0, load_seconds=5.0, memory_bytes=1 << 30)
 TORCHGRADE = Path(sys.executable).with_name("torchgrade")
@@ -181,20 +181,9 @@ def test_a_double_forked_daemon_dies_with_its_sandbox(jailed, tmp_path):
             return {{}}
     """)
     deadline = time.monotonic() + 2
-    while _marked(mark) and time.monotonic() < deadline:
+    while processes_with(mark.encode()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _marked(mark) == []  # gone while the zygote is still alive
-
-
-def _marked(mark: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and mark.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    assert processes_with(mark.encode()) == set()  # gone while the zygote is still alive
 
 
 READ_THE_ANSWERS = '''
