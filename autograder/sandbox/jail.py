@@ -99,8 +99,9 @@ class Uids:
 
     def next(self) -> int:
         uid = self.base + self._count % _UID_SPAN
+        if self._count >= _UID_SPAN:
+            self.sweep(uid)  # a wrapped uid starts clean
         self._count += 1
-        self.sweep(uid)  # a wrapped uid starts clean
         return uid
 
     def sweep(self, uid: int) -> None:
