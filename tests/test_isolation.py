@@ -146,6 +146,30 @@ def test_scratch_is_bounded(jailed, tmp_path):
     assert got["error"] in ("ENOSPC", "EFBIG") and got["written"] <= jail.SCRATCH_BYTES
 
 
+def test_sandboxes_alive_together_each_see_only_their_own_scratch(jailed, tmp_path):
+    """Every sandbox mounts its scratch at one path, each in a mount namespace of its own."""
+    path = tmp_path / "student.py"
+    path.write_text(textwrap.dedent("""
+        import os
+
+        def write(name):
+            with open(name, "w") as stream:
+                stream.write(name)
+            return {"cwd": os.getcwd(), "files": sorted(os.listdir("."))}
+    """))
+    boxes = [jailed.sandbox(path=path, module="student", limits=LIMITS, budget=Budget(60),
+                            label=path.name) for _ in range(2)]
+    try:
+        first = boxes[0].run(call, function="write", args=["first.txt"])
+        second = boxes[1].run(call, function="write", args=["second.txt"])
+    finally:
+        for box in boxes:
+            box.discard()
+    assert first["cwd"] == second["cwd"]
+    assert (first["files"], second["files"]) == (["first.txt"], ["second.txt"])
+    assert not any((jailed.workdir / jail.SCRATCH_POINT).iterdir())  # nothing reached the host
+
+
 def test_sandboxes_run_as_distinct_users_and_a_fork_storm_stops(jailed, tmp_path):
     code = """
         import os

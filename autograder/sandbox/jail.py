@@ -42,6 +42,10 @@ LEVELS = ("process", "contained", "jailed")
 """Isolation levels, weakest first: see :func:`level` and SECURITY.md."""
 
 SCRATCH_BYTES = 64 << 20
+SCRATCH_POINT = "scratch"
+"""Where, in the zygote's folder, every sandbox mounts its own scratch (its own mount
+namespace keeps them apart): the judge then neither creates nor removes a folder
+that was a mount point, which waits for the kernel to let go of it."""
 SCRATCH_FILES = 4096
 PROCESSES = 64  # per sandbox user: a fork storm stops here
 OPEN_FILES = 256
@@ -139,6 +143,7 @@ def enter(workdir: Path, *, own_mounts: bool) -> dict[str, Any]:
         return held
     try:
         os.chmod(workdir, 0o711)  # sandboxes pass through to their scratch, list nothing
+        (Path(workdir) / SCRATCH_POINT).mkdir(mode=0o711, exist_ok=True)
         _pivot(_build_root(Path(workdir)))
     except OSError as error:
         held["private_filesystem_error"] = str(error)

@@ -1,0 +1,76 @@
+"""A zygote asked for huge pages forks sandboxes that share them and grade alike."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from autograder.sandbox.client import Budget, Limits, Zygote
+from autograder.sandbox.generic import call
+
+LIMITS = Limits(call_seconds=10.0, load_seconds=10.0)
+PROBE = textwrap.dedent("""
+    import torch
+
+    def probe():
+        with open("/proc/self/smaps_rollup") as rollup:
+            huge = [line for line in rollup if line.startswith("AnonHugePages:")]
+        model = torch.nn.Linear(3, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        model(torch.ones(4, 3)).sum().backward()
+        optimizer.step()
+        return {"huge_kib": int(huge[0].split()[1]) if huge else 0,
+                "weight": model.weight.detach()}
+""")
+
+
+def _collapse_supported() -> bool:
+    """MADV_COLLAPSE: Linux 6.1 and later, unless huge pages are switched off."""
+    if not sys.platform.startswith("linux"):
+        return False
+    major, minor = (int(part) for part in os.uname().release.split(".")[:2])
+    setting = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    never = setting.exists() and "[never]" in setting.read_text()
+    return (major, minor) >= (6, 1) and not never
+
+
+def _probe(zygote: Zygote, path: Path) -> dict:
+    box = zygote.sandbox(path=path, module="student", limits=LIMITS, budget=Budget(60),
+                         label=path.name)
+    try:
+        return box.run(call, function="probe")
+    finally:
+        box.discard()
+
+
+def test_sandboxes_forked_after_the_request_share_huge_pages_and_compute_alike(tmp_path):
+    path = tmp_path / "student.py"
+    path.write_text(PROBE)
+    (tmp_path / "zygote").mkdir()
+    with Zygote(workdir=tmp_path / "zygote") as zygote:
+        before = _probe(zygote, path)
+        zygote.share_huge_pages()
+        after = [_probe(zygote, path) for _ in range(3)]
+    for got in after:
+        # Every sandbox starts from the zygote's generator: the same weights, the same step.
+        assert got["weight"].equal(before["weight"])
+    if _collapse_supported():  # elsewhere the request changes nothing, forks included
+        assert min(got["huge_kib"] for got in after) >= 32 * 1024
+
+
+def test_collapse_reports_what_it_moved_and_leaves_the_process_working():
+    code = textwrap.dedent("""
+        import torch
+        from autograder.sandbox import hugepages
+        moved = hugepages.collapse()
+        print(moved, float(torch.ones(3).sum()))
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    moved, total = run.stdout.split()
+    assert float(total) == 3.0
+    assert (int(moved) >= 32) if _collapse_supported() else int(moved) == 0
