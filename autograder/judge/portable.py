@@ -28,11 +28,16 @@ def _needs_float64(dtype: torch.dtype | None) -> bool:
     return dtype.is_floating_point and dtype != torch.float64
 
 
+_DRAWS = frozenset({torch.randn, torch.randn_like, torch.Tensor.normal_})
+
+
 class PortableNormals(TorchFunctionMode):
     """Draws ``randn``, ``randn_like`` and ``normal_`` of float32 in float64, then rounds."""
 
     def __torch_function__(self, func: Any, types: Any, args: Any = (),
                            kwargs: Any = None) -> Any:
+        if func not in _DRAWS:  # every other call of a check (comparisons above all)
+            return func(*args, **(kwargs or {}))
         kwargs = dict(kwargs or {})
         if "out" in kwargs:
             return func(*args, **kwargs)

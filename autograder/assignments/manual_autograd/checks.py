@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from autograder.assignments.manual_autograd import scenarios
-from autograder.judge import assert_close, assert_like, check, expect, field
+from autograder.judge import assert_close, assert_like, check, expect, fail, field
 from autograder.sandbox.standin import DEVICE
 
 # N, D_in, H, D_out: all different, so that transposed or swapped shapes cannot pass.
@@ -107,9 +107,8 @@ def test_device_and_dtype(submission, reference, rng):
         value, device = field(got, key, what=what), _entry(devices, key)
         expected, expected_device = want[key], want["devices"][key]
         if index is not None:
-            expect(isinstance(value, (tuple, list)) and len(value) == 2,
-                   f"manual_gradients should return a tuple (grad_w1, grad_w2) but returned "
-                   f"{value!r:.60}.", "return grad_w1, grad_w2")
+            if not (isinstance(value, (tuple, list)) and len(value) == 2):
+                raise _not_a_pair(value)
             value, device = value[index], _entry(device, index)
             expected, expected_device = expected[index], expected_device[index]
         expect(device is None or device == expected_device,
@@ -131,9 +130,8 @@ def _entry(devices: Any, key: str | int) -> Any:
 def _check_gradients(got: Any, want: tuple[Any, Any], net: dict[str, Any], setting: str
                      ) -> None:
     grads = field(got, "grads", what="the gradients")
-    expect(isinstance(grads, (tuple, list)) and len(grads) == 2,
-           f"manual_gradients should return a tuple (grad_w1, grad_w2) but returned "
-           f"{grads!r:.60}.", "return grad_w1, grad_w2")
+    if not (isinstance(grads, (tuple, list)) and len(grads) == 2):
+        raise _not_a_pair(grads)
     assert_close(grads[1], want[1], what=f"grad_w2 {setting}",
                  hint="grad_w2 = relu(h).T @ grad_y_pred with grad_y_pred = 2 * (y_pred - y): "
                       "the factor 2 comes from the square.")
@@ -145,6 +143,12 @@ def _check_gradients(got: Any, want: tuple[Any, Any], net: dict[str, Any], setti
            f"grad_w1 {setting} is the gradient without the ReLU mask.", MASK_HINT,
            cause="ReLU mask")
     assert_close(grads[0], want[0], what=f"grad_w1 {setting}", hint=MASK_HINT)
+
+
+def _not_a_pair(grads: Any) -> Exception:
+    """The failure for gradients that are not a pair (their repr is built only then)."""
+    return fail(f"manual_gradients should return a tuple (grad_w1, grad_w2) but returned "
+                f"{grads!r:.60}.", "return grad_w1, grad_w2")
 
 
 def _unmasked_grad_w1(net: dict[str, Any]) -> torch.Tensor:
