@@ -119,3 +119,54 @@ def test_headers_are_json_objects():
         left.sendall(len(body).to_bytes(8, "big") + (0).to_bytes(8, "big") + body)
         with pytest.raises(ProtocolError):
             recv_message(right, deadline=None)
+
+
+def frame(header: dict, blob: bytes = b"") -> bytes:
+    head = json.dumps(header).encode()
+    return len(head).to_bytes(8, "big") + len(blob).to_bytes(8, "big") + head + blob
+
+
+def received(data: bytes):
+    left, right = socket.socketpair()
+    with left, right:
+        left.sendall(data)
+        return recv_message(right, deadline=None)
+
+
+@pytest.mark.parametrize("index", [
+    {"t0": ["float32", [3], 0]},  # 12 bytes wanted, 8 sent
+    {"t0": ["float32", [1], 6]},  # runs past the end
+    {"t0": ["float32", [1], -4]},
+    {"t0": ["object", [1], 0]},
+    {"t0": ["float32", [-1], 0]},
+    {"t0": ["float32", [1] * 65, 0]},
+    {"t0": ["float32", [1 << 62, 1 << 62], 0]},
+    {"t0": ["float32", [1]]},
+    {"t0": "float32"},
+    ["t0"],
+])
+def test_a_tensor_index_that_does_not_fit_the_blob_is_rejected(index):
+    with pytest.raises(ProtocolError):
+        received(frame({"value": None, "_blob": index}, bytes(8)))
+
+
+def test_entries_that_overlap_come_back_as_separate_copies():
+    header, tensors = received(frame({"_blob": {"a": ["int32", [2], 0], "b": ["int32", [1], 4]}},
+                                     (7).to_bytes(4, "little") + (9).to_bytes(4, "little")))
+    assert header == {} and tensors["a"].tolist() == [7, 9] and tensors["b"].tolist() == [9]
+    tensors["a"][1] = 0
+    assert tensors["b"].tolist() == [9]
+
+
+def test_bool_bytes_other_than_zero_and_one_arrive_as_true():
+    _, tensors = received(frame({"_blob": {"t0": ["bool", [3], 0]}}, bytes([0, 1, 2])))
+    assert tensors["t0"].tolist() == [False, True, True]
+    assert torch.equal(tensors["t0"], torch.tensor([False, True, True]))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.complex64, torch.int8, torch.uint8])
+def test_every_dtype_and_empty_or_scalar_shapes_survive(dtype):
+    for tensor in (torch.zeros(0, 3, dtype=dtype), torch.ones((), dtype=dtype),
+                   torch.arange(6).reshape(2, 3).to(dtype)):
+        back = round_trip(tensor)
+        assert back.dtype == dtype and back.shape == tensor.shape and torch.equal(back, tensor)

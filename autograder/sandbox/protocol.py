@@ -1,7 +1,11 @@
-"""The wire format between the judge and a sandbox: JSON plus safetensors, never pickle.
+"""The wire format between the judge and a sandbox: JSON plus raw tensor bytes, never pickle.
 
 A message is one frame: a 16-byte prefix (two big-endian lengths), a UTF-8
-JSON header and a safetensors blob holding the tensors the header refers to.
+JSON header and a blob holding the bytes of the tensors the header refers to,
+one after another. The header's ``"_blob"`` entry says where each lies:
+``{key: [dtype, shape, offset]}``; its length follows from the dtype and the
+shape. (Safetensors, which the snapshots use on disk, costs about ten times
+as much per small tensor; a message carries a dozen.)
 Values are encoded with explicit tags so that decoding is a strict parse:
 
 * ``null``, booleans, numbers and strings stand for themselves;
@@ -18,6 +22,7 @@ values and tensors whose type is exactly :class:`torch.Tensor`.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import socket
@@ -26,14 +31,15 @@ import time
 from typing import Any
 
 import torch
-from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 MAX_BLOB_BYTES = 512 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_DIMENSIONS = 64
+MAX_TENSORS = 1 << 16
 MAX_STRING = 1_000_000
 _PREFIX = struct.Struct(">QQ")
+_INDEX = "_blob"  # the header's entry that places the tensors in the blob
 
 DTYPES: dict[str, torch.dtype] = {
     str(dtype).removeprefix("torch."): dtype
@@ -184,9 +190,56 @@ def _device_available(device: torch.device) -> bool:
 def send_message(sock: socket.socket, header: dict[str, Any],
                  tensors: dict[str, torch.Tensor] | None = None) -> None:
     """Sends one frame. ``header`` must be JSON-able (see :func:`encode_value`)."""
-    head = json.dumps(header, allow_nan=False).encode()
-    blob = save_tensors(tensors) if tensors else b""
+    index, parts, offset = {}, [], 0
+    for key, tensor in (tensors or {}).items():
+        data = _tensor_bytes(tensor)
+        index[key] = [str(tensor.dtype).removeprefix("torch."), list(tensor.shape), offset]
+        parts.append(data)
+        offset += len(data)
+    head = json.dumps({**header, _INDEX: index} if index else header, allow_nan=False).encode()
+    blob = b"".join(parts)
     sock.sendall(_PREFIX.pack(len(head), len(blob)) + head + blob)
+
+
+def _tensor_bytes(tensor: torch.Tensor) -> bytes:
+    """The bytes of a CPU tensor, in row-major order."""
+    plain = tensor.detach().as_subclass(torch.Tensor).to("cpu").contiguous()
+    size = plain.numel() * plain.element_size()
+    return ctypes.string_at(plain.data_ptr(), size) if size else b""
+
+
+def _unpack(index: Any, blob: bytes) -> dict[str, torch.Tensor]:
+    """The tensors ``index`` places in ``blob``; each is a copy of its own.
+
+    Raises:
+        ProtocolError: an entry that is malformed or points outside the blob.
+    """
+    if type(index) is not dict or len(index) > MAX_TENSORS:
+        raise ProtocolError("malformed tensor index")
+    tensors = {}
+    for key, entry in index.items():
+        if type(entry) is not list or len(entry) != 3:
+            raise ProtocolError("malformed tensor index")
+        name, shape, offset = entry
+        dtype = DTYPES.get(name) if type(name) is str else None
+        if dtype is None or type(shape) is not list or len(shape) > MAX_DIMENSIONS or not all(
+                type(n) is int and n >= 0 for n in shape) or type(offset) is not int:
+            raise ProtocolError("malformed tensor index")
+        size = math.prod(shape) * dtype.itemsize
+        if offset < 0 or offset + size > len(blob):
+            raise ProtocolError("tensor data outside the message")
+        if dtype == torch.bool:  # any byte but 0 is True, as a bool must be
+            tensor = _from_bytes(blob, offset, size, torch.uint8) != 0
+        else:
+            tensor = _from_bytes(blob, offset, size, dtype)
+        tensors[key] = tensor.reshape(shape)
+    return tensors
+
+
+def _from_bytes(blob: bytes, offset: int, size: int, dtype: torch.dtype) -> torch.Tensor:
+    if not size:
+        return torch.empty(0, dtype=dtype)
+    return torch.frombuffer(bytearray(blob[offset:offset + size]), dtype=dtype)
 
 
 def recv_message(sock: socket.socket, *, deadline: float | None = None
@@ -212,10 +265,7 @@ def recv_message(sock: socket.socket, *, deadline: float | None = None
     if type(header) is not dict:
         raise ProtocolError("header is not an object")
     blob = _recv_exact(sock, blob_len, deadline) if blob_len else b""
-    try:
-        tensors = load_tensors(blob) if blob else {}
-    except Exception as error:  # safetensors raises its own error types
-        raise ProtocolError(f"tensor data unreadable: {error}") from error
+    tensors = _unpack(header.pop(_INDEX, {}), blob)
     return header, tensors
 
 

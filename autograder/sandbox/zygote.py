@@ -102,7 +102,12 @@ def _warm_up() -> None:
 
     from autograder import registry
     from autograder.sandbox import perturb  # noqa: F401 - imported for its side effect
-    from autograder.sandbox.protocol import decode_value, encode_value, load_tensors, save_tensors
+    from autograder.sandbox.protocol import (
+        decode_value,
+        encode_value,
+        recv_message,
+        send_message,
+    )
     from autograder.sandbox.standin import DEVICE, StandIn
 
     for assignment in registry.discover():
@@ -115,7 +120,11 @@ def _warm_up() -> None:
                                      dtype=torch.float64), targets.double()).item()
     torch.nn.utils.rnn.pad_sequence([torch.arange(3), torch.arange(1)], batch_first=True)
     tree, tensors = encode_value({"warm": torch.ones(2), "list": [1.0, "a"]})
-    decode_value(tree, load_tensors(save_tensors(tensors)))  # a first save imports numpy parts
+    left, right = socket.socketpair()
+    with left, right:  # the wire format's first use
+        send_message(left, {"value": tree}, tensors)
+        header, received = recv_message(right)
+        decode_value(header["value"], received)
 
     with StandIn():
         on_device = torch.ones(2, 3, dtype=torch.float64).to(DEVICE)
