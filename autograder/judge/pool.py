@@ -157,9 +157,18 @@ def _prepare_reference(options: GradingOptions, assignments: Sequence[Assignment
 
 def _chunks(items: list[tuple[int, Submission]], jobs: int
             ) -> list[list[tuple[int, Submission]]]:
-    """Small enough that the workers finish together, big enough that a session pays off."""
-    size = max(1, min(_CHUNK_MAX, len(items) // (jobs * 4)))
-    return [items[k:k + size] for k in range(0, len(items), size)]
+    """Big enough that a session pays off, shrinking towards the end of the queue.
+
+    Each chunk is a quarter of one judge's share of what is left (at most
+    :data:`_CHUNK_MAX`), so the last chunks hold one submission each and the
+    judges finish within about one submission of each other.
+    """
+    chunks, start = [], 0
+    while start < len(items):
+        size = max(1, min(_CHUNK_MAX, (len(items) - start) // (jobs * 4)))
+        chunks.append(items[start:start + size])
+        start += size
+    return chunks
 
 
 def _plain(index: int, submission: Submission) -> tuple[Any, ...]:
