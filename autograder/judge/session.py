@@ -11,6 +11,7 @@ Student code only ever runs in sandboxes forked from the zygote.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import tempfile
 from collections import Counter
@@ -214,14 +215,21 @@ class _Session:
         self.submissions, self.targets, self.options = submissions, targets, options
         self.on_result = on_result
         self.plugin: GradingPlugin | None = None
-        self.isolation = dict(zygote.isolation)
-        if options.limits.memory_bytes is None:
-            self.isolation["memory_cap"] = False
+        self.zygote = zygote
         self._left = Counter(t.submission for t in targets)
         self._results: dict[int, SubmissionResult] = {}
         for index in range(len(submissions)):
             if not self._left[index]:  # no assignment of it is graded in this batch
                 self._emit(index)
+
+    @functools.cached_property
+    def isolation(self) -> dict[str, object]:
+        """What the zygote could set up; asked only once a result needs it, so that
+        pytest collects the checks while the zygote is still warming up."""
+        isolation = dict(self.zygote.isolation)
+        if self.options.limits.memory_bytes is None:
+            isolation["memory_cap"] = False
+        return isolation
 
     def released(self, target: Target) -> None:
         self._left[target.submission] -= 1
