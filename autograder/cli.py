@@ -15,6 +15,7 @@ import tempfile
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from autograder import __version__
 from autograder.sandbox import launch
@@ -331,15 +332,19 @@ def _usage_errors() -> tuple[type[Exception], ...]:
 
 
 def run() -> None:
-    """The ``torchgrade`` command itself: :func:`main`, then a quick exit.
+    """The ``torchgrade`` command itself: :func:`main`, then :func:`exit_now`."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """Ends a command that has returned ``code``, without tearing the interpreter down.
 
     An interpreter that imported torch spends about half a second tearing
-    itself down, collecting objects the OS frees at once anyway. By the time
-    :func:`main` returns, every file it wrote is closed and every temporary
-    folder removed; what remains is to run the exit handlers and flush the
-    standard streams, and then to leave.
+    itself down, collecting objects the OS frees at once anyway. By the time a
+    command's ``main`` returns, every file it wrote is closed and every
+    temporary folder removed; what remains is to run the exit handlers and
+    flush the standard streams, and then to leave.
     """
-    code = main()
     atexit._run_exitfuncs()  # e.g. multiprocessing's and logging's clean-up
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
