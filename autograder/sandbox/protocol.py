@@ -2,7 +2,8 @@
 
 A message is one frame: a 16-byte prefix (two big-endian lengths), a UTF-8
 JSON header and a blob holding the bytes of the tensors the header refers to,
-one after another. The header's ``"_blob"`` entry says where each lies:
+one after another (row-major, in the byte order of the machine both ends run
+on). The header's ``"_blob"`` entry says where each lies:
 ``{key: [dtype, shape, offset]}``; its length follows from the dtype and the
 shape. (Safetensors, which the snapshots use on disk, costs about ten times
 as much per small tensor; a message carries a dozen.)
