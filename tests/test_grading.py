@@ -53,8 +53,10 @@ with open("results.json", "w") as fake:
 DAEMON_MARK = f"torchgrade-test-daemon-{uuid.uuid4().hex}"
 DAEMON = f'''
 import subprocess
+import time
 subprocess.Popen(["sh", "-c", "while true; do sleep 0.1; done", "{DAEMON_MARK}"],
                  start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(0.5)  # alive long enough for the watch to see it, however fast the checks run
 '''
 
 
