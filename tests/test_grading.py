@@ -7,6 +7,7 @@ cost that file's points only, and nothing a submission does may forge a score.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -190,3 +191,39 @@ def test_results_record_seed_and_isolation(batch):
     result = batch["results"]["reference"]
     assert result.seed == 12345
     assert {"network_disabled", "process_sweep", "memory_cap"} <= set(result.isolation)
+
+
+def test_installed_pytest_plugins_stay_out_of_the_grading_session():
+    """A plugin installed for the instructor's own tests (coverage, reordering, ...) does not
+    join the session that grades; the environment is left as it was."""
+    import importlib.metadata
+    import subprocess
+    import sys
+    import textwrap
+
+    installed = {entry.value.split(":")[0]
+                 for entry in importlib.metadata.entry_points(group="pytest11")}
+    if not installed:
+        pytest.skip("no pytest plugin is installed here to keep out")
+    code = textwrap.dedent(f"""
+        import os, sys, tempfile
+        from pathlib import Path
+        from autograder.intake.submission import open_submission
+        from autograder.judge.reference import Solutions
+        from autograder.judge.session import GradingOptions, grade_batch
+        from autograder.registry import select
+        chosen = select(["02_my_linear"])
+        with tempfile.TemporaryDirectory() as work:
+            opened = open_submission(Path({str(SOLUTIONS)!r}), assignments=chosen,
+                                     workdir=Path(work))
+            [result] = grade_batch([opened], assignments=chosen, options=GradingOptions(
+                reference=Solutions(Path({str(SOLUTIONS)!r})), seed=3))
+        print(result.score, sorted(m for m in {sorted(installed)!r} if m in sys.modules),
+              "PYTEST_DISABLE_PLUGIN_AUTOLOAD" in os.environ)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=False,
+                         env={k: v for k, v in os.environ.items()
+                              if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["20.0", "[]", "False"]

@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,11 +285,31 @@ def _run_pytest(plugin: GradingPlugin, assignments: Sequence[Assignment], work: 
         "--disable-warnings", "-o", "console_output_style=classic", "--tb=no",
     ]
     log = io.StringIO()
-    with redirect_stdout(log):
+    with redirect_stdout(log), _without_installed_plugins():
         code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise InternalError(f"the checks could not run (pytest exit {int(code)})",
                             log.getvalue())
+
+
+@contextlib.contextmanager
+def _without_installed_plugins() -> Iterator[None]:
+    """No pytest plugin that happens to be installed joins a grading session.
+
+    A coverage, reordering or timeout plugin would change how checks run (and
+    scanning for them costs each session a few milliseconds); the session's
+    own plugin and pytest's built-in ones are all it needs.
+    """
+    name = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+    before = os.environ.get(name)
+    os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
 
 
 def _submission_result(index: int, submission: Submission, plugin: GradingPlugin | None,
