@@ -28,7 +28,7 @@ def _needs_float64(dtype: torch.dtype | None) -> bool:
     return dtype.is_floating_point and dtype != torch.float64
 
 
-_DRAWS = frozenset({torch.randn, torch.randn_like, torch.Tensor.normal_})
+_RANDN, _RANDN_LIKE, _NORMAL = torch.randn, torch.randn_like, torch.Tensor.normal_
 
 
 class PortableNormals(TorchFunctionMode):
@@ -36,8 +36,8 @@ class PortableNormals(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: Any = (),
                            kwargs: Any = None) -> Any:
-        if func not in _DRAWS:  # every other call of a check (comparisons above all)
-            return func(*args, **(kwargs or {}))
+        if func is not _RANDN and func is not _RANDN_LIKE and func is not _NORMAL:
+            return func(*args, **(kwargs or {}))  # every other call (comparisons above all)
         kwargs = dict(kwargs or {})
         if "out" in kwargs:
             return func(*args, **kwargs)

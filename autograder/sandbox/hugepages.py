@@ -28,7 +28,7 @@ def collapse() -> int:
     """Collapses this process's private anonymous memory into huge pages.
 
     Returns:
-        How many MiB now lie in huge pages (0 where the kernel cannot do it).
+        How many MiB of its anonymous memory lie in huge pages afterwards.
     """
     if not sys.platform.startswith("linux"):
         return 0
@@ -55,8 +55,11 @@ def _private_anonymous() -> list[tuple[int, int]]:
 
 
 def _huge_mib() -> int:
-    with open("/proc/self/smaps_rollup") as rollup:
-        for line in rollup:
-            if line.startswith("AnonHugePages:"):
-                return int(line.split()[1]) // 1024
+    try:
+        with open("/proc/self/smaps_rollup") as rollup:  # Linux 4.14 and later
+            for line in rollup:
+                if line.startswith("AnonHugePages:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
     return 0

@@ -13,6 +13,7 @@ judge sends, never imported by path.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -60,8 +61,9 @@ def main(argv: list[str]) -> None:
         if not data:
             return
         request = json.loads(data)
-        if request.get("op") == "huge_pages":
-            hugepages.collapse()  # the judge will ask for many forks: make them cheaper
+        if request.get("op") == "huge_pages":  # the judge will ask for many forks
+            with contextlib.suppress(OSError, ValueError):  # a speed-up, never worth failing for
+                hugepages.collapse()
         if request.get("op") == "kill" and type(request.get("pid")) is int:
             _kill_group(request["pid"])  # a pid of this namespace: only here does it mean it
             if uids is not None and request["pid"] in uids.owner:
