@@ -128,6 +128,15 @@ def run_autograder(root: Path, **environment: str) -> tuple[dict[str, Any], str]
     return document, run.stdout + run.stderr
 
 
+def run_in_process(root: Path) -> tuple[dict[str, Any], str]:
+    """What ``run_autograder`` runs, here in-process: its results.json, validated, and its log."""
+    log = io.StringIO()
+    assert run(layout=Layout(root=root, source=root / "source"), out=log) == 0
+    document = json.loads((root / "results" / "results.json").read_text())
+    assert problems(document) == [], document
+    return document, log.getvalue()
+
+
 def checks(root: Path) -> dict[str, int]:
     """How many checks each assignment has, by the grader bundle's ``grader.json``."""
     config = json.loads((root / "source" / "grader" / "grader.json").read_text())
@@ -254,10 +263,7 @@ def test_a_submission_with_nothing_to_grade_scores_zero_with_what_to_upload(
     notes.mkdir()
     (notes / "answers.txt").write_text("I did my best\n")
     root = unpack(autograder_zip, tmp_path / "autograder", notes)
-    log = io.StringIO()  # what run_autograder runs, here in-process: nothing to start up
-    assert run(layout=Layout(root=root, source=root / "source"), out=log) == 0
-    document = json.loads((root / "results" / "results.json").read_text())
-    assert problems(document) == []
+    document, _ = run_in_process(root)  # nothing to start up
     assert document["score"] == 0.0 and document["tests"] == []
     assert "Nothing to grade" in document["output"]
     assert "Upload your assignment files" in document["output"]
@@ -268,14 +274,11 @@ def test_a_grader_that_cannot_run_still_writes_results(autograder_zip, tmp_path)
     root = unpack(autograder_zip, tmp_path / "autograder", SOLUTIONS)
     (root / "source" / "grader" / "solutions" / "03_custom_dataset" / "custom_dataset.py"
      ).unlink()
-    log = io.StringIO()
-    assert run(layout=Layout(root=root, source=root / "source"), out=log) == 0
-    document = json.loads((root / "results" / "results.json").read_text())
-    assert problems(document) == []
+    document, log = run_in_process(root)
     assert document["score"] == 0.0 and document["tests"] == []
     assert "not set up correctly" in document["output"]
     assert "not your fault" in document["output"]
-    assert "solutions/03_custom_dataset/custom_dataset.py" in log.getvalue()  # for the instructor
+    assert "solutions/03_custom_dataset/custom_dataset.py" in log  # for the instructor
 
     # Python itself fails to start: the script's own fallback is valid too.
     document, output = run_autograder(root, TORCHGRADE_PYTHON="false")
