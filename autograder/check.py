@@ -23,10 +23,10 @@ from autograder.judge.engine import grade
 from autograder.judge.reference import Snapshots
 from autograder.judge.session import GradingOptions, InternalError
 from autograder.judge.snapshots import PUBLIC_SEED
-from autograder.results import SubmissionResult, to_json, write_json
+from autograder.results import SubmissionResult, to_json
 from autograder.results.feedback import render_feedback
-from autograder.results.junit import write_junit
 from autograder.results.markdown import render_markdown
+from autograder.results.outputs import under, write_outputs
 from autograder.sandbox.launch import ZygoteProcess
 
 __all__ = ["PUBLIC_SEED", "main"]
@@ -77,28 +77,20 @@ def main(*, path: Path | None = None, names: Sequence[str] = (),
             [result] = grade([opened], assignments=opened.assignments, options=options,
                              launched=launched).results
         except InternalError as error:
-            if junit_xml is not None:
-                failed = SubmissionResult(
-                    submission=opened.label, assignments=(), seed=PUBLIC_SEED, status="error",
-                    version=__version__,
-                    message=f"The grader failed, so nothing was graded: {error.reason}")
-                write_junit(junit_xml, failed, started=started,
-                            seconds=time.monotonic() - clock)
+            failed = SubmissionResult(
+                submission=opened.label, assignments=(), seed=PUBLIC_SEED, status="error",
+                version=__version__,
+                message=f"The grader failed, so nothing was graded: {error.reason}")
+            write_outputs(failed, junit_xml=junit_xml, started=started, clock=clock)
             print(f"torchgrade: the grader failed, so nothing was graded: {error.reason}",
                   file=sys.stderr)
             return EXIT_INTERNAL
-    if junit_xml is not None:
-        write_junit(junit_xml, result, started=started, seconds=time.monotonic() - clock)
-    if json_path is not None:
-        write_json(json_path, to_json(result))
-    if html is not None:
-        from autograder.results.html import write_feedback_pages
-
-        write_feedback_pages([result], html)
+    write_outputs(result, json_path=json_path, document=to_json(result), html=html,
+                  junit_xml=junit_xml, started=started, clock=clock)
     shown = replace(result, seed=None)  # its inputs are always the public ones: no --seed
     print(render_markdown(shown) if output_format == "md" else render_feedback(shown), file=out)
     print(f"\n{PUBLIC_INPUTS}", file=out)
-    if fail_under is not None and result.score < fail_under / 100 * result.max_score:
+    if under(result, fail_under):
         return EXIT_UNDER
     return 0
 

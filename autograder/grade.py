@@ -19,10 +19,10 @@ from autograder.judge.reference import Solutions
 from autograder.judge.session import GradingOptions, InternalError, grading_device
 from autograder.layout import LayoutError, solutions_dir
 from autograder.registry import Assignment
-from autograder.results import SubmissionResult, to_json, write_json
+from autograder.results import SubmissionResult, to_json
 from autograder.results.feedback import render_feedback
-from autograder.results.junit import write_junit
 from autograder.results.markdown import render_markdown
+from autograder.results.outputs import under, write_outputs
 from autograder.sandbox.client import Limits
 from autograder.sandbox.launch import ZygoteProcess
 
@@ -90,23 +90,16 @@ def main(*, submission: Path, json_path: Path | None = None, assignment: str | N
                 submission=opened.label, assignments=(), seed=seed, status="error", device=device,
                 message="The grader failed while grading this submission; no score was "
                         "given. Your instructor can see the details.", version=__version__)
-            if json_path is not None:
-                document = to_json(result) | ({"detail": str(error)} if details else {})
-                write_json(json_path, document)
-            _write_html(result, html)
-            if junit_xml is not None:
-                write_junit(junit_xml, result, started=started,
-                            seconds=time.monotonic() - clock)
+            write_outputs(result, json_path=json_path, html=html, junit_xml=junit_xml,
+                          document=to_json(result) | ({"detail": str(error)} if details else {}),
+                          started=started, clock=clock)
             print(f"torchgrade: internal error while grading:\n{error}", file=sys.stderr)
             return EXIT_INTERNAL
-    if json_path is not None:
-        write_json(json_path, to_json(result, details=details))
-    _write_html(result, html)
-    if junit_xml is not None:
-        write_junit(junit_xml, result, started=started, seconds=time.monotonic() - clock)
+    write_outputs(result, json_path=json_path, document=to_json(result, details=details),
+                  html=html, junit_xml=junit_xml, started=started, clock=clock)
     print(render_markdown(result) if output_format == "md" else render_feedback(result),
           file=out)
-    if fail_under is not None and result.score < fail_under / 100 * result.max_score:
+    if under(result, fail_under):
         return EXIT_UNDER
     return EXIT_GRADED
 
@@ -125,9 +118,3 @@ def _same_assignment(path: Path, assignment: Assignment) -> None:
             f"assignment it is). If it really holds {assignment.name}, rename it "
             f"{assignment.filename}.")
 
-
-def _write_html(result: SubmissionResult, folder: Path | None) -> None:
-    if folder is not None:
-        from autograder.results.html import write_feedback_pages
-
-        write_feedback_pages([result], folder)
