@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from autograder import __version__
-from autograder.sandbox import launch
+from autograder.sandbox import compiler, launch
 from autograder.sandbox.launch import ZygoteProcess
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
@@ -332,7 +332,12 @@ def _usage_errors() -> tuple[type[Exception], ...]:
 
 
 def run() -> None:
-    """The ``torchgrade`` command itself: :func:`main`, then :func:`exit_now`."""
+    """The ``torchgrade`` command itself: :func:`main`, then :func:`exit_now`.
+
+    The process is the command's own, so torch's compiler stack waits for a
+    real use (see :mod:`autograder.sandbox.compiler`).
+    """
+    compiler.defer()
     exit_now(main())
 
 

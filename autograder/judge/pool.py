@@ -200,9 +200,11 @@ def _work(tasks: Any, done: Any, network: bool, many: bool) -> None:
     its last message flushed, tearing down an interpreter that imported
     torch (about half a second) would only keep the batch waiting.
     """
+    from autograder.sandbox import compiler
     from autograder.sandbox.launch import die_with_parent
 
     die_with_parent()
+    compiler.defer()
     try:
         with tempfile.TemporaryDirectory(prefix="torchgrade-judge-") as scratch, \
                 Zygote(workdir=Path(scratch), network=network) as zygote:

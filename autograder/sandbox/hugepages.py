@@ -1,9 +1,10 @@
 """Cheaper forks for a zygote that will fork many sandboxes: its heap in huge pages.
 
-After warming up, the zygote holds about 200 MiB of private memory (torch,
-its compiler stack, the scenarios). In 4 KiB pages that is some 50,000 page
+After warming up, the zygote holds about 150 MiB of private memory (torch
+and the scenarios; 200 MiB while it imported torch's compiler stack, see
+:mod:`autograder.sandbox.compiler`). In 4 KiB pages that is some 40,000 page
 table entries, which every ``fork`` copies and every sandbox's exit tears
-down again: about 6 of the 9 ms a bare fork and exit cost. Collapsed into
+down again: most of what a bare fork and exit cost (6 of 9 ms at 200 MiB). Collapsed into
 2 MiB pages (``madvise(MADV_COLLAPSE)``, Linux 6.1 and later, whatever the
 system's transparent huge page setting), the same memory is about a hundred
 entries; a sandbox that writes to one of them still copies 4 KiB only.

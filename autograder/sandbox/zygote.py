@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from autograder.sandbox import hugepages, jail, worker
+from autograder.sandbox import compiler, hugepages, jail, worker
 from autograder.sandbox.launch import die_with_parent
 
 _REQUEST_BYTES = 65536
@@ -42,6 +42,7 @@ def main(argv: list[str]) -> None:
     own, where it may build the sandboxes' private file system view.
     """
     sys.dont_write_bytecode = True  # as -B: no __pycache__ next to anything imported
+    compiler.defer()  # sandboxes import it only if a student compiles
     control = socket.socket(fileno=int(argv[0]))
     die_with_parent()
     torch.set_num_threads(1)
@@ -87,8 +88,9 @@ def main(argv: list[str]) -> None:
 def _warm_up() -> None:
     """Pays once for torch's lazy set-up that every sandbox would pay again.
 
-    The first optimizer step imports the compiler stack (over 800 modules,
-    more than a second); checkpoints go through the serialisation code; the
+    The first optimizer step sets up its state (the compiler stack it would
+    import waits in :mod:`autograder.sandbox.compiler`); checkpoints go
+    through the serialisation code; the
     stand-in accelerator of device checks goes through torch's function
     overrides; every assignment's scenarios (trusted grader code, never a
     reference solution) are imported, and the first pass through a data

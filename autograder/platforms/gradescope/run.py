@@ -237,5 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     from autograder.cli import exit_now
+    from autograder.sandbox import compiler
 
+    compiler.defer()
     exit_now(main())
