@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from autograder import __version__
-from autograder.sandbox import compiler, launch
+from autograder import __version__, startup
+from autograder.sandbox import launch
 from autograder.sandbox.launch import ZygoteProcess
 
 EXIT_USAGE, EXIT_INTERNAL = 2, 3
@@ -334,10 +334,9 @@ def _usage_errors() -> tuple[type[Exception], ...]:
 def run() -> None:
     """The ``torchgrade`` command itself: :func:`main`, then :func:`exit_now`.
 
-    The process is the command's own, so torch's compiler stack waits for a
-    real use (see :mod:`autograder.sandbox.compiler`).
+    The process is the command's own: it starts as :func:`startup.own` says.
     """
-    compiler.defer()
+    startup.own()
     exit_now(main())
 
 

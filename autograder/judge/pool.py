@@ -33,6 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from autograder import startup
 from autograder.intake.submission import Submission, open_submission
 from autograder.judge.reference import Prepared, Solutions
 from autograder.judge.session import GradingOptions, InternalError, Observations, grade_batch
@@ -95,6 +96,7 @@ def grade(items: Sequence[tuple[int, Submission]], *, assignments: Sequence[Assi
         collector.start()
         try:
             try:
+                startup.settle()
                 shared = _prepare_reference(options, assignments, Path(scratch), zygote)
                 for chunk in _chunks(list(items), jobs):
                     tasks.put(([_plain(i, s) for i, s in chunk], list(assignments), shared))
@@ -200,11 +202,10 @@ def _work(tasks: Any, done: Any, network: bool, many: bool) -> None:
     its last message flushed, tearing down an interpreter that imported
     torch (about half a second) would only keep the batch waiting.
     """
-    from autograder.sandbox import compiler
     from autograder.sandbox.launch import die_with_parent
 
     die_with_parent()
-    compiler.defer()
+    startup.own()
     try:
         with tempfile.TemporaryDirectory(prefix="torchgrade-judge-") as scratch, \
                 Zygote(workdir=Path(scratch), network=network) as zygote:

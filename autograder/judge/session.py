@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder import __version__
+from autograder import __version__, startup
 from autograder.intake.notebook import NotebookError, notebook_to_source
 from autograder.intake.submission import Submission
 from autograder.judge.compare import Spread
@@ -155,6 +155,7 @@ def grade_batch(submissions: Sequence[Submission], *, assignments: Sequence[Assi
         InternalError: the checks could not be collected or the reference
             failed; grading results would not be trustworthy.
     """
+    startup.settle()
     with tempfile.TemporaryDirectory(prefix="torchgrade-") as scratch:
         work = Path(scratch)
         targets = [_target(i, s, a, work) for i, s in enumerate(submissions)

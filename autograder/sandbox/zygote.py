@@ -13,23 +13,27 @@ judge sends, never imported by path.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import json
-import os
-import resource
-import signal
-import socket
-import sys
-import tempfile
-import traceback
-from pathlib import Path
-from typing import Any
 
-import torch
+if __name__ == "__main__":  # the zygote itself: no collections while it imports,
+    gc.disable()  # see autograder.startup; main() freezes what it built and resumes them
 
-from autograder.sandbox import compiler, hugepages, jail, worker
-from autograder.sandbox.launch import die_with_parent
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import torch  # noqa: E402
+
+from autograder.sandbox import compiler, hugepages, jail, worker  # noqa: E402
+from autograder.sandbox.launch import die_with_parent  # noqa: E402
 
 _REQUEST_BYTES = 65536
 _SHRUGGED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
@@ -50,6 +54,7 @@ def main(argv: list[str]) -> None:
     held = jail.enter(Path.cwd(), own_mounts="--own-mounts" in argv[1:])
     uids = jail.Uids() if held["separate_user"] else None
     gc.freeze()  # forked children would otherwise copy every page a collection touches
+    gc.enable()  # for the sandboxes: student code collects its garbage as anywhere
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     for number in _SHRUGGED:  # a sandbox of the zygote's own user may signal it
         signal.signal(number, signal.SIG_IGN)

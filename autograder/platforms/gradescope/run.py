@@ -236,8 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from autograder.cli import exit_now
-    from autograder.sandbox import compiler
+    from autograder import startup
 
-    compiler.defer()
+    startup.own()
+    from autograder.cli import exit_now
+
     exit_now(main())

@@ -1,4 +1,8 @@
-"""torch's compiler stack waits for a real use, and nothing computes differently meanwhile."""
+"""torchgrade's own processes start fast: the compiler stack deferred, the collector paused.
+
+Nothing computes differently meanwhile, and a process that is not
+torchgrade's own (a notebook, this test run) keeps its settings.
+"""
 
 from __future__ import annotations
 
@@ -96,16 +100,17 @@ def test_a_real_use_loads_the_real_compiler_into_the_same_module():
     assert out.split("\n")[0] == "[3.0, 3.0] None"
 
 
-def test_a_student_who_compiles_gets_the_compiler_in_the_sandbox(tmp_path):
+def test_a_sandbox_collects_garbage_and_gets_the_compiler_when_a_student_compiles(tmp_path):
     student = tmp_path / "student.py"
     student.write_text(textwrap.dedent("""
+        import gc
         import sys
         import torch
 
         def plain():
             optimizer = torch.optim.Adam(torch.nn.Linear(2, 1).parameters())
             optimizer.zero_grad()
-            return type(sys.modules["torch._dynamo"]).__name__
+            return type(sys.modules["torch._dynamo"]).__name__, gc.isenabled()
 
         def compiled():
             square = torch.compile(lambda x: x * x, backend="eager")
@@ -122,20 +127,35 @@ def test_a_student_who_compiles_gets_the_compiler_in_the_sandbox(tmp_path):
                 answers.append(box.run(call, function=function))
             finally:
                 box.discard()
-    assert answers[0] == "_Deferred"  # the zygote's forks start without it
+    # The zygote's forks start without the compiler, and collect garbage as anywhere.
+    assert answers[0] == ("_Deferred", True)
     squares, kind = answers[1]
     assert squares.tolist() == [0.0, 1.0, 4.0] and kind == "module"
 
 
-def test_a_whole_grading_run_reference_included_never_needs_the_compiler(tmp_path):
+def test_a_whole_grading_run_needs_no_compiler_and_resumes_the_paused_collector(tmp_path):
     code = textwrap.dedent(f"""
-        import sys
-        from autograder import cli
+        import gc, sys
+        from autograder import cli, startup
         from autograder.sandbox import compiler
+        startup.own()
+        assert not gc.isenabled()
         sys.argv = ["torchgrade", "grade", {str(SOLUTIONS)!r},
                     "--json", {str(tmp_path / "result.json")!r}]
-        code = cli.main() if compiler.defer() else 99
-        print(code, compiler.loaded())
+        code = cli.main()
+        print(code, compiler.loaded(), gc.isenabled(), gc.get_freeze_count() > 100_000)
     """)
-    assert _python(code).split()[-2:] == ["0", "False"]
+    assert _python(code).split()[-4:] == ["0", "False", "True", "True"]
     assert json.loads((tmp_path / "result.json").read_text())["score"] == 100.0
+
+
+def test_grading_in_a_process_torchgrade_does_not_own_leaves_its_collector_alone():
+    code = textwrap.dedent(f"""
+        import gc, sys
+        from autograder import cli
+        sys.argv = ["torchgrade", "grade", {str(SOLUTIONS)!r}]
+        frozen = gc.get_freeze_count()
+        code = cli.main()
+        print(code, gc.isenabled(), gc.get_freeze_count() == frozen)
+    """)
+    assert _python(code).split()[-3:] == ["0", "True", "True"]
