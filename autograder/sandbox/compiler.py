@@ -58,8 +58,7 @@ def defer() -> bool:
         return False
     module = importlib.util.module_from_spec(spec)
     del module.__path__  # a submodule import reads it: the real package must run first
-    module.graph_break = _graph_break(module)
-    module.disable = _disable(module)
+    vars(module).update(graph_break=_graph_break(module), disable=_disable(module))
     module.__class__ = _Deferred
     sys.modules[_NAME] = module
     if "torch" in sys.modules:
@@ -96,7 +95,7 @@ def _load(module: types.ModuleType, name: str) -> None:
             raise
         finally:
             _loading.active = False
-        module.__class__ = types.ModuleType
+        module.__class__ = types.ModuleType  # type: ignore[assignment] # a plain module now
 
 
 def _graph_break(module: types.ModuleType) -> Callable[..., None]:
