@@ -4,13 +4,19 @@ Registered by :func:`autograder.judge.session.run_checks` for one grading
 session. It parametrizes every check over the session's targets (one per
 submission and assignment), provides the fixtures checks use, orders items
 so that each sandbox serves one target's checks back to back, and records
-each item's outcome with a ``wrapper`` around ``pytest_runtest_makereport``.
+each item's outcome. A plain check (only these fixtures, no other mark) is
+run by the plugin's own ``pytest_runtest_protocol``; any other goes through
+pytest's, its outcome recorded by a ``wrapper`` around
+``pytest_runtest_makereport``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import traceback
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -125,14 +131,59 @@ class GradingPlugin:
         """Where the session's scenarios run: ``cpu``, or ``cuda`` when asked for."""
         return torch.device(self.runtime.device)
 
+    def _own_fixtures(self, item: pytest.Item) -> dict[str, Any]:
+        """The values of the fixtures above for ``item``, built as pytest would build them."""
+        target, spec = item.stash[TARGET_KEY], item.stash[SPEC_KEY]
+        seed = check_seed(self.runtime.seed, spec.id)
+        return {"target": target, "submission": StudentHandle(self.runtime, target),
+                "reference": ReferenceHandle(self.runtime, target.assignment, spec.id),
+                "seed": seed, "rng": torch.Generator().manual_seed(seed),
+                "device": torch.device(self.runtime.device)}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None
+                                ) -> bool | None:
+        """Runs a plain check directly; any other goes through pytest's own protocol.
+
+        A check that asks only for this plugin's fixtures and carries no mark
+        but ``@check`` (nearly all: ``skip``, ``xfail``, ``usefixtures``,
+        ``tmp_path``, ``monkeypatch`` or an autouse fixture make it not plain)
+        needs none of the per-item machinery around it: the fixture
+        resolution, three reports, their log lines and the output capture cost
+        the judge more than the check's own work. Its outcome is recorded
+        exactly as :meth:`pytest_runtest_makereport` records one.
+        """
+        if not _plain(item):
+            return None
+        assert isinstance(item, pytest.Function)
+        when, error = "setup", None
+        try:
+            item.funcargs = self._own_fixtures(item)
+            when = "call"
+            with self._watching(item):
+                item.runtest()
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise
+        except BaseException as caught:  # noqa: BLE001 - as pytest's CallInfo.from_call
+            error = caught
+        self._record(item, when, error)
+        self.pytest_runtest_teardown(item, nextitem)
+        item.funcargs = None  # type: ignore[assignment] # as pytest: the handles go now
+        return True
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        with self._watching(item):
+            return (yield)
+
+    @contextlib.contextmanager
+    def _watching(self, item: pytest.Item) -> Iterator[None]:
         """Runs a check with inputs every machine draws alike (:mod:`.portable`), noting
         the comparison that came closest to its tolerance (for the audit)."""
         key = (item.stash[TARGET_KEY].key, item.stash[SPEC_KEY].id)
         with observing() as seen, collecting() as figures, PortableNormals():
             try:
-                return (yield)
+                yield
             finally:
                 if seen:
                     self.spreads[key] = max(seen, key=lambda spread: spread.ratio)
@@ -143,16 +194,20 @@ class GradingPlugin:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
                                   ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        self._record(item, call.when, None if call.excinfo is None else call.excinfo.value)
+        return report
+
+    def _record(self, item: pytest.Item, when: str, error: BaseException | None) -> None:
+        """The outcome of one phase of a check: the first failure, or a passed call."""
         key = (item.stash[TARGET_KEY].key, item.stash[SPEC_KEY].id)
-        data = as_data(self.figures.pop(key, [])) if call.when == "call" else {}
-        if call.when == "call" and call.excinfo is None:
+        data = as_data(self.figures.pop(key, [])) if when == "call" else {}
+        if when == "call" and error is None:
             self.outcomes.setdefault(key, Outcome("passed", "Passed.", data=data))
-        elif call.excinfo is not None and call.when in ("setup", "call"):
-            outcome = self._refer_back(item, self._classify(call.excinfo.value, item))
+        elif error is not None and when in ("setup", "call"):
+            outcome = self._refer_back(item, self._classify(error, item))
             if outcome.internal:
                 self.internal.add(item.stash[TARGET_KEY].key)
             self.outcomes.setdefault(key, replace(outcome, data=data))
-        return report
 
     def _classify(self, error: BaseException, item: pytest.Item) -> Outcome:
         if isinstance(error, CheckFailure):
@@ -198,6 +253,27 @@ class GradingPlugin:
             self.runtime.release(target)
             if self.on_released is not None:
                 self.on_released(target)
+
+
+_OWN_FIXTURES = frozenset({"target", "submission", "reference", "seed", "rng", "device"})
+_OWN_MARKS = frozenset({MARKER, "parametrize"})
+
+
+def _plain(item: pytest.Item) -> bool:
+    """Whether ``item`` needs nothing of pytest's run protocol (see ``pytest_runtest_protocol``).
+
+    ``request`` is among the names because two fixtures above use it; a check
+    that asks for it itself is not plain.
+    """
+    return (isinstance(item, pytest.Function)
+            and _OWN_FIXTURES.union(["request"]).issuperset(item.fixturenames)
+            and _OWN_FIXTURES.issuperset(_parameters(item.function))
+            and all(mark.name in _OWN_MARKS for mark in item.iter_markers()))
+
+
+@functools.cache
+def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(inspect.signature(function).parameters)
 
 
 def _one_line(error: BaseException) -> str:
