@@ -274,3 +274,23 @@ def test_not_implemented_inside_torch_is_an_error_not_a_todo(zygote, tmp_path):
     failure = failure_of(lambda: box.run(call, function="on_meta"))
     assert failure.status == "error" and "NotImplementedError" in failure.feedback
     box.discard()
+
+
+def test_every_zygote_gives_its_sandboxes_one_random_start(tmp_path):
+    """Unseeded draws (a student's mistake, say) read alike in every run and every judge."""
+    path = student_file(tmp_path, """
+        import random
+        import numpy
+        import torch
+        def draws():
+            return [torch.rand(3).tolist(), random.random(), float(numpy.random.rand())]
+    """)
+    seen = []
+    for number in range(2):
+        (tmp_path / f"zygote{number}").mkdir()
+        with Zygote(workdir=tmp_path / f"zygote{number}") as fresh:
+            box = sandbox(fresh, path)
+            seen.append(box.run(call, function="draws"))
+            box.discard()
+    assert seen[0] == seen[1]
+    assert seen[0][0] == torch.rand(3, generator=torch.Generator().manual_seed(0)).tolist()

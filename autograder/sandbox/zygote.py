@@ -33,6 +33,7 @@ from typing import Any  # noqa: E402
 import torch  # noqa: E402
 
 from autograder.sandbox import compiler, hugepages, jail, worker  # noqa: E402
+from autograder.sandbox.generic import reseed  # noqa: E402
 from autograder.sandbox.launch import die_with_parent  # noqa: E402
 
 _REQUEST_BYTES = 65536
@@ -151,6 +152,27 @@ def _warm_up() -> None:
     torch.load(buffer, weights_only=True)
 
 
+def _same_random_start() -> None:
+    """Every sandbox starts from one random state, in every zygote, run and machine.
+
+    torch, Python's ``random`` and NumPy seed their global generators from
+    the OS when they start, so code that draws without seeding first (a
+    mistake such as re-initialising weights in ``forward``) got other
+    numbers in every zygote: other feedback for the same submission and
+    ``--seed`` from run to run, and from one judge of a pool to the next.
+    The constant is no grading seed: scenarios reseed with those themselves.
+    Set in each sandbox, after the fork: Python reseeds ``random`` in a
+    forked child.
+    """
+    import random
+
+    random.seed(0)
+    reseed(0)
+    numpy = sys.modules.get("numpy")  # torch imports it where it is installed
+    if numpy is not None:
+        numpy.random.seed(0)
+
+
 def _become_sandbox(control: socket.socket, fds: list[int], request: dict[str, Any],
                     uid: int | None) -> None:
     """Turns the freshly forked child into a limited sandbox; never returns.
@@ -173,6 +195,7 @@ def _become_sandbox(control: socket.socket, fds: list[int], request: dict[str, A
             signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         _apply_limits(request["limits"])
+        _same_random_start()
         _redirect(stdout, stderr)
         report = open(hang, "w", closefd=False)  # noqa: SIM115 - lives as long as we do
         scratch = request["scratch"]
