@@ -200,16 +200,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="torchgrade-bench-") as scratch:
         work = Path(scratch)
         folders = make_class(work / "class", args.submissions)
-        floor = median_wall([sys.executable, "-c", "import torch"])
+        # The floor drifts (other tenants, frequency): each timing is set against the
+        # floors measured just before and just after it.
+        floors = [median_wall([sys.executable, "-c", "import torch"])]
         batch, peak = grade_class(work / "class", work / "out", args.jobs)
         graded = len(list((work / "out" / "results").glob("*.json")))
         assert graded == args.submissions, f"{graded} results for {args.submissions}"
+        floors.append(median_wall([sys.executable, "-c", "import torch"]))
         cold = median_wall([sys.executable, "-m", "autograder.cli", "grade", str(SOLUTIONS),
                             "--json", str(work / "one.json")])
+        floors.append(median_wall([sys.executable, "-c", "import torch"]))
         nb = (nbgrader_seconds(folders[:args.nbgrader], work / "nbgrader")
               if args.nbgrader else 0.0)
-        floor_after = median_wall([sys.executable, "-c", "import torch"])
-    table = render(floor, floor_after, args, batch, peak, cold, nb)
+    table = render(floors, args, batch, peak, cold, nb)
     print(table)
     if not args.no_readme:
         readme = ROOT / "benchmarks" / "README.md"
@@ -220,25 +223,27 @@ def main() -> None:
                           f"{text}\n{START}\n{table}\n{END}\n")
 
 
-def render(floor: float, floor_after: float, args: argparse.Namespace, batch: float,
+def render(floors: list[float], args: argparse.Namespace, batch: float,
            peak: int, cold: float, nb: float) -> str:
+    """The table; the batch against the floors around it, the cold single likewise."""
     per = batch / args.submissions
+    around_batch, around_cold = (floors[0] + floors[1]) / 2, (floors[1] + floors[2]) / 2
     rows = [
-        ("floor: `python -c \"import torch\"` (median of 3, before / after)",
-         f"{floor:.2f} / {floor_after:.2f} s", "1.00×"),
+        ("floor: `python -c \"import torch\"` (median of 3, before the batch / after it / "
+         "after the cold single)", " / ".join(f"{f:.2f}" for f in floors) + " s", "1.00×"),
         (f"`torchgrade grade` of {args.submissions} submissions, `--jobs {args.jobs}`",
-         f"{batch:.1f} s", f"{batch / floor:.2f}×"),
-        ("… per submission", f"{per * 1000:.0f} ms", f"**{per / floor:.3f}×**"),
+         f"{batch:.1f} s", f"{batch / around_batch:.2f}×"),
+        ("… per submission", f"{per * 1000:.0f} ms", f"**{per / around_batch:.3f}×**"),
         ("… submissions per second", f"{args.submissions / batch:.2f}", ""),
         ("… peak memory of the process tree", f"{peak / 2**20:.0f} MiB", ""),
         ("cold single `torchgrade grade solutions` (median of 3)", f"{cold:.2f} s",
-         f"**{cold / floor:.2f}×**"),
+         f"**{cold / around_cold:.2f}×**"),
     ]
     if nb:
         nb_per = nb / args.nbgrader
         rows += [(f"`nbgrader autograde` of the first {args.nbgrader} as notebooks",
                   f"{nb:.1f} s", ""),
-                 ("… per submission", f"{nb_per:.2f} s", f"{nb_per / floor:.2f}×"),
+                 ("… per submission", f"{nb_per:.2f} s", f"{nb_per / floors[2]:.2f}×"),
                  ("nbgrader ÷ torchgrade, per submission", f"**{nb_per / per:.0f}×**", "")]
     lines = [f"Run on {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}:", "",
              "| run | measured | × the floor |", "|---|---:|---:|"]
