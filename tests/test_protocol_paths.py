@@ -56,38 +56,45 @@ from autograder.judge.session import GradingOptions, InternalError, grade_batch
 from autograder.registry import Assignment
 root = Path(sys.argv[1])
 sys.path.insert(0, str(root))
-fake = Assignment(name="07_paths", module="paths", title="Paths", package="torchgrade_paths",
-                  points={points})
+fakes = [Assignment(name=name, module=module, title=module, package="torchgrade_" + module,
+                    points=points) for name, module, points in json.loads(sys.argv[2])]
 with tempfile.TemporaryDirectory() as work:
-    opened = open_submission(root / "student", assignments=[fake], workdir=Path(work))
+    opened = open_submission(root / "student", assignments=fakes, workdir=Path(work))
     try:
-        [result] = grade_batch([opened], assignments=[fake], options=GradingOptions(
+        [result] = grade_batch([opened], assignments=fakes, options=GradingOptions(
             reference=Solutions(root / "solutions"), seed=5))
     except InternalError as error:
-        print(json.dumps({{"internal": error.reason + error.detail}}))
+        print(json.dumps({"internal": error.reason + error.detail}))
         sys.exit(0)
-print(json.dumps({{c.id.split("/")[-1]: [c.status, c.feedback, c.points]
-                  for a in result.assignments for c in a.checks}}))
+print(json.dumps({c.id.split("/")[-1]: [c.status, c.feedback, c.points]
+                  for a in result.assignments for c in a.checks}))
 '''
 
 
-def _grade(root: Path, bodies: dict[str, str]) -> tuple[dict, dict]:
-    """Grades a submission on checks with ``bodies``, each plain and through the protocol."""
-    package = root / "torchgrade_paths"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    checks = [CHECK.format(name=name, path=path, body=body, args=", ".join(
-        ["seed", "rng", "device", "submission", "reference"] + extra))
-        for name, body in bodies.items()
-        for path, extra in (("plain", []), ("protocol", ["tmp_path"]))]
-    (package / "checks.py").write_text(HEADER + "".join(checks))
-    (package / "scenarios.py").write_text("")
-    for folder in ("student", "solutions"):
-        (root / folder / "07_paths").mkdir(parents=True)
-        (root / folder / "07_paths" / "paths.py").write_text("VALUE = 1\n")
+def _grade(root: Path, bodies: dict[str, str], *,
+           paths: tuple[tuple[str, list[str]], ...] = (("plain", []), ("protocol", ["tmp_path"])),
+           module: str = "paths", more: tuple[tuple[str, str], ...] = ()
+           ) -> tuple[dict, dict]:
+    """Grades a submission on checks with ``bodies``, each once per path (plain, or asking
+    for a fixture only pytest provides); ``more`` adds assignments of one check each."""
+    assignments = []
+    for number, (name, text) in enumerate(((module, HEADER + "".join(
+            CHECK.format(name=check, path=path, body=body, args=", ".join(
+                ["seed", "rng", "device", "submission", "reference"] + extra))
+            for check, body in bodies.items() for path, extra in paths)), *more)):
+        package = root / f"torchgrade_{name}"
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        (package / "checks.py").write_text(text)
+        (package / "scenarios.py").write_text("")
+        folder = f"{7 + number:02d}_{name}"
+        for side in ("student", "solutions"):
+            (root / side / folder).mkdir(parents=True)
+            (root / side / folder / f"{name}.py").write_text("VALUE = 1\n")
+        assignments.append([folder, name, text.count("@check(")])
     notes = root / "notes.jsonl"
     run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(GRADE.format(points=len(checks))), str(root)],
+        [sys.executable, "-c", textwrap.dedent(GRADE), str(root), json.dumps(assignments)],
         capture_output=True, text=True, timeout=300, check=False,
         env={"NOTES": str(notes), "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr
@@ -119,3 +126,16 @@ def test_a_grader_bug_fails_the_session_on_either_path(tmp_path: Path) -> None:
                                   for path in ("plain", "protocol"))
     report = outcomes["internal"]
     assert "SystemExit: 3" in report and report.endswith("(and 3 more internal errors)")
+
+
+def test_checks_after_pytest_set_up_a_module_find_it_torn_down(tmp_path: Path) -> None:
+    """A check through pytest's protocol, plain checks, then one in another module:
+    what pytest set up for the first module is torn down before the other's."""
+    other = HEADER + CHECK.format(name="later", path="protocol", body="pass", args=", ".join(
+        ["seed", "rng", "device", "submission", "reference", "tmp_path"]))
+    outcomes, seen = _grade(tmp_path, {"first": "pass"},
+                            paths=(("protocol", ["tmp_path"]), ("plain", [])),
+                            more=(("later", other),))
+    assert sorted(seen) == ["first_plain", "first_protocol", "later_protocol"]
+    assert {name: outcome[0] for name, outcome in outcomes.items()} == {
+        "first_protocol": "passed", "first_plain": "passed", "later_protocol": "passed"}

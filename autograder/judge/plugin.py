@@ -73,6 +73,7 @@ class GradingPlugin:
         self.internal: set[tuple[int, str]] = set()  # targets where the grader itself failed
         self.causes = Causes()  # later failures of a cause told above refer back to it
         self.on_released: Callable[[Target], None] | None = None
+        self.through_pytest = False  # whether a check went through pytest's run protocol
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", MARKER_HELP)
@@ -154,6 +155,7 @@ class GradingPlugin:
         exactly as :meth:`pytest_runtest_makereport` records one.
         """
         if not _plain(item):
+            self.through_pytest = True
             return None
         assert isinstance(item, pytest.Function)
         when, error = "setup", None
@@ -167,7 +169,11 @@ class GradingPlugin:
         except BaseException as caught:  # noqa: BLE001 - as pytest's CallInfo.from_call
             error = caught
         self._record(item, when, error)
-        self.pytest_runtest_teardown(item, nextitem)
+        if self.through_pytest:  # what pytest set up for an earlier check goes as it would
+            with contextlib.suppress(Exception):  # a teardown error is never recorded
+                item.ihook.pytest_runtest_teardown(item=item, nextitem=nextitem)
+        else:
+            self.pytest_runtest_teardown(item, nextitem)
         item.funcargs = None  # type: ignore[assignment] # as pytest: the handles go now
         return True
 
