@@ -96,13 +96,13 @@ def _warm_up() -> None:
 
     The first optimizer step sets up its state (the compiler stack it would
     import waits in :mod:`autograder.sandbox.compiler`); checkpoints go
-    through the serialisation code; the
-    stand-in accelerator of device checks goes through torch's function
-    overrides; every assignment's scenarios (trusted grader code, never a
-    reference solution) are imported, and the first pass through a data
-    loader, pickling and the wire format is paid here. Without this, each
-    sandbox paid 5-20 ms for its first call. Everything here stays
-    single-threaded, so forking afterwards is safe.
+    through the serialisation code; the stand-in accelerator of device
+    checks goes through torch's function overrides; every assignment's
+    scenarios (trusted grader code, never a reference solution) are
+    imported, and the first pass through a data loader, pickling and the
+    wire format is paid here. Without this, each sandbox paid 5-20 ms for
+    its first call. Everything here stays single-threaded, so forking
+    afterwards is safe.
     """
     import importlib
     import io
