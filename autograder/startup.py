@@ -4,12 +4,13 @@ Importing torch, pytest and the kit builds about a million objects, and
 CPython's cyclic garbage collector traverses all of them each time their
 number has grown by a quarter: about 0.4 of the 1.4 s these imports take
 here, looking for garbage that imports hardly leave. The ``torchgrade``
-command, Gradescope's run and every judge of a pool call :func:`own` first
-thing: the collector pauses and torch's compiler stack waits for a real use
-(:mod:`autograder.sandbox.compiler`). The first grading session calls
-:func:`settle`, which freezes what the imports built (no collection
-traverses it again) and resumes the collector, so grading many submissions
-collects their garbage as usual. Elsewhere, in a notebook or a test run,
+command, Gradescope's run, every judge of a pool and the zygote call
+:func:`own` first thing: the collector pauses and torch's compiler stack
+waits for a real use (:mod:`autograder.sandbox.compiler`). The first
+grading session (the zygote: the end of its warm-up) calls :func:`settle`,
+which freezes what the imports built (no collection traverses it again) and
+resumes the collector, so grading many submissions, and the sandboxes,
+collect their garbage as usual. Elsewhere, in a notebook or a test run,
 neither is called and the process keeps its own settings.
 """
 

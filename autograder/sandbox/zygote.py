@@ -13,10 +13,10 @@ judge sends, never imported by path.
 
 from __future__ import annotations
 
-import gc
+from autograder import startup
 
-if __name__ == "__main__":  # the zygote itself: no collections while it imports,
-    gc.disable()  # see autograder.startup; main() freezes what it built and resumes them
+if __name__ == "__main__":  # the zygote itself imports as the command does: the collector
+    startup.own()  # paused, the compiler stack deferred; main() settles after the warm-up
 
 import contextlib  # noqa: E402
 import json  # noqa: E402
@@ -32,7 +32,7 @@ from typing import Any  # noqa: E402
 
 import torch  # noqa: E402
 
-from autograder.sandbox import compiler, hugepages, jail, worker  # noqa: E402
+from autograder.sandbox import hugepages, jail, worker  # noqa: E402
 from autograder.sandbox.generic import reseed  # noqa: E402
 from autograder.sandbox.launch import die_with_parent  # noqa: E402
 
@@ -47,15 +47,15 @@ def main(argv: list[str]) -> None:
     own, where it may build the sandboxes' private file system view.
     """
     sys.dont_write_bytecode = True  # as -B: no __pycache__ next to anything imported
-    compiler.defer()  # sandboxes import it only if a student compiles
     control = socket.socket(fileno=int(argv[0]))
     die_with_parent()
     torch.set_num_threads(1)
     _warm_up()
     held = jail.enter(Path.cwd(), own_mounts="--own-mounts" in argv[1:])
     uids = jail.Uids() if held["separate_user"] else None
-    gc.freeze()  # forked children would otherwise copy every page a collection touches
-    gc.enable()  # for the sandboxes: student code collects its garbage as anywhere
+    # Frozen, what the warm-up built is never touched by a collection, which would make
+    # forked children copy its pages; resumed, student code collects its garbage as anywhere.
+    startup.settle()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     for number in _SHRUGGED:  # a sandbox of the zygote's own user may signal it
         signal.signal(number, signal.SIG_IGN)
