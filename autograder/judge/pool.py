@@ -96,7 +96,6 @@ def grade(items: Sequence[tuple[int, Submission]], *, assignments: Sequence[Assi
         collector.start()
         try:
             try:
-                startup.settle()
                 shared = _prepare_reference(options, assignments, Path(scratch), zygote)
                 for chunk in _chunks(list(items), jobs):
                     tasks.put(([_plain(i, s) for i, s in chunk], list(assignments), shared))
