@@ -169,11 +169,11 @@ class GradingPlugin:
         except BaseException as caught:  # noqa: BLE001 - as pytest's CallInfo.from_call
             error = caught
         self._record(item, when, error)
-        if self.through_pytest:  # what pytest set up for an earlier check goes as it would
-            with contextlib.suppress(Exception):  # a teardown error is never recorded
-                item.ihook.pytest_runtest_teardown(item=item, nextitem=nextitem)
-        else:
-            self.pytest_runtest_teardown(item, nextitem)
+        # What pytest set up for an earlier check goes as pytest would take it down.
+        teardown = (item.ihook.pytest_runtest_teardown if self.through_pytest
+                    else self.pytest_runtest_teardown)
+        with contextlib.suppress(Exception):  # as in pytest's protocol: never recorded
+            teardown(item=item, nextitem=nextitem)
         item.funcargs = None  # type: ignore[assignment] # as pytest: the handles go now
         return True
 
