@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from autograder.sandbox import launch
 from autograder.sandbox.client import Budget, Limits, Zygote
 from autograder.sandbox.errors import SandboxFailure
 from autograder.sandbox.generic import call
@@ -294,3 +295,28 @@ def test_every_zygote_gives_its_sandboxes_one_random_start(tmp_path):
             box.discard()
     assert seen[0] == seen[1]
     assert seen[0][0] == torch.rand(3, generator=torch.Generator().manual_seed(0)).tolist()
+
+
+def test_a_zygote_that_dies_warming_up_fails_the_wait_at_once(tmp_path):
+    """Its control socket is a datagram one, which never reports a closed peer."""
+    launched = launch.start(workdir=tmp_path)
+    launch.kill_group(launched.process.pid)
+    start = time.monotonic()
+    try:
+        assert launched.ready(timeout=60) == {}
+    finally:
+        launched.close()
+    assert time.monotonic() - start < 5
+
+
+def test_a_zygote_killed_mid_batch_fails_the_next_fork_at_once(tmp_path):
+    path = student_file(tmp_path, "def f():\n    return 1\n")
+    (tmp_path / "zygote").mkdir()
+    launched = launch.start(workdir=tmp_path / "zygote")
+    with Zygote(launched=launched) as doomed:
+        assert sandbox(doomed, path).run(call, function="f") == 1
+        launch.kill_group(launched.process.pid)
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match="did not fork"):
+            sandbox(doomed, path)
+        assert time.monotonic() - start < 5  # not the 30 s a fork may take

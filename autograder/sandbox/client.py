@@ -140,7 +140,7 @@ class Zygote:
             socket.send_fds(self._control, [json.dumps(request).encode()],
                             [theirs.fileno(), *(stream.fileno() for stream in outputs)])
         theirs.close()
-        pid = self._receive(timeout=30.0).get("pid")
+        pid = self._launched.receive(timeout=30.0).get("pid")
         if type(pid) is not int:
             raise RuntimeError(f"sandbox zygote did not fork: {self._log()}")
         sandbox = Sandbox(pid=pid, sock=mine, home=home, path=Path(path), limits=limits,
@@ -175,14 +175,6 @@ class Zygote:
         """Waits for the zygote's warm-up, which overlaps the judge's own start."""
         if not self._launched.ready():
             raise RuntimeError(f"sandbox zygote failed to start: {self._log()}")
-
-    def _receive(self, *, timeout: float) -> dict[str, Any]:
-        self._control.settimeout(timeout)
-        try:
-            data = self._control.recv(65536)
-        except (TimeoutError, OSError):
-            return {}
-        return json.loads(data) if data else {}
 
     def _log(self) -> str:
         path = self.workdir / "zygote.log"

@@ -13,11 +13,13 @@ from __future__ import annotations
 import functools
 import json
 import os
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,8 @@ _NAMESPACES = (  # flags, then: PID namespace, mount namespace
     (["--net"], False, False),
     (["--net", "--map-root-user"], False, False),
 )
+_WATCH_SECONDS = 0.1
+"""How often a wait for the zygote's answer also checks that the zygote is still alive."""
 
 
 @dataclass
@@ -61,18 +65,35 @@ class ZygoteProcess:
         with its ``level``.
         """
         if self._ready is None:
-            self.control.settimeout(timeout)
-            try:
-                data = self.control.recv(65536)
-                message = json.loads(data) if data else {}
-            except (TimeoutError, OSError, ValueError):
-                message = {}
+            message = self.receive(timeout=timeout)
             if not message.get("ready"):
                 return {}
             self._ready = message
             self.isolation.update(message.get("isolation", {}))
             self.isolation["level"] = jail.level(self.isolation)
         return self._ready
+
+    def receive(self, *, timeout: float) -> dict[str, Any]:
+        """The zygote's next message; {} after ``timeout`` seconds, or at once if it is gone.
+
+        A datagram socket never tells one end that the other has closed, so
+        the wait also watches the process: a zygote that crashes while warming
+        up (or is killed later) fails the next wait in a tenth of a second,
+        not at its timeout, and not again at every sandbox's.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            gone = self.process.poll() is not None  # what it sent before it went still counts
+            wait = 0.0 if gone else max(0.0, min(left, _WATCH_SECONDS))
+            try:
+                if select.select([self.control], [], [], wait)[0]:
+                    data = self.control.recv(65536)
+                    return json.loads(data) if data else {}
+            except (OSError, ValueError):  # closed here, or not a message
+                return {}
+            if gone or left <= 0:
+                return {}
 
     def close(self) -> None:
         """Ends the zygote and everything it forked; safe to call twice."""
