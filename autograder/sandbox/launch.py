@@ -87,8 +87,10 @@ class ZygoteProcess:
             gone = self.process.poll() is not None  # what it sent before it went still counts
             wait = 0.0 if gone else max(0.0, min(left, _WATCH_SECONDS))
             try:
-                if select.select([self.control], [], [], wait)[0]:
-                    data = self.control.recv(65536)
+                watch = select.poll()  # not select(): no limit on the descriptor's number
+                watch.register(self.control, select.POLLIN)
+                if watch.poll(wait * 1000):
+                    data = self.control.recv(65536, socket.MSG_DONTWAIT)
                     return json.loads(data) if data else {}
             except (OSError, ValueError):  # closed here, or not a message
                 return {}
