@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import textwrap
 import time
 from pathlib import Path
 
+import numpy
 import pytest
 import torch
 
@@ -294,7 +296,8 @@ def test_every_zygote_gives_its_sandboxes_one_random_start(tmp_path):
             seen.append(box.run(call, function="draws"))
             box.discard()
     assert seen[0] == seen[1]
-    assert seen[0][0] == torch.rand(3, generator=torch.Generator().manual_seed(0)).tolist()
+    assert seen[0] == [torch.rand(3, generator=torch.Generator().manual_seed(0)).tolist(),
+                       random.Random(0).random(), float(numpy.random.RandomState(0).rand())]
 
 
 def test_a_zygote_that_dies_warming_up_fails_the_wait_at_once(tmp_path):
