@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import random
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy
@@ -211,6 +213,26 @@ def test_output_is_captured_not_read_as_a_verdict(zygote, tmp_path):
     output = box.output()
     assert "warning" in output and len(output) < 10_000
     box.discard()
+
+
+def test_output_past_its_limit_is_refused_and_leaves_nothing_behind(zygote, tmp_path):
+    path = student_file(tmp_path, """
+        import os
+        def flood():
+            written = 0
+            try:
+                while written < 1_000_000:
+                    written += os.write(1, b"y" * 4096)
+            except OSError as error:
+                return [written, error.errno]
+            return [written, 0]
+    """)
+    before = set(zygote.workdir.iterdir())
+    box = sandbox(zygote, path, limits=replace(LIMITS, output_bytes=64 * 1024))
+    assert box.run(call, function="flood") == [64 * 1024, errno.EFBIG]
+    assert box.output().endswith("y" * 1000)
+    box.discard()
+    assert set(zygote.workdir.iterdir()) == before
 
 
 def test_memory_cap_stops_huge_allocations(zygote, tmp_path):
