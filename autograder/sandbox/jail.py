@@ -29,6 +29,7 @@ whether it held; :func:`level` names the result (SPEC §4).
 from __future__ import annotations
 
 import ctypes
+import functools
 import glob
 import os
 import platform
@@ -247,8 +248,8 @@ def _pivot(root: Path) -> None:
     try:
         if number is None:
             raise OSError("pivot_root: unknown on this machine")
-        _check(_libc().syscall(number, b".", b"."), "pivot_root")
-        _check(_libc().umount2(b".", _MNT_DETACH), "umount")
+        _check(libc().syscall(number, b".", b"."), "pivot_root")
+        _check(libc().umount2(b".", _MNT_DETACH), "umount")
     except OSError:
         os.chroot(".")  # sandboxes hold no capability with which to leave it
     os.chdir("/")
@@ -278,7 +279,7 @@ def _drop_capabilities() -> None:
         _prctl(_PR_CAPBSET_DROP, capability)
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
     data = (ctypes.c_uint32 * 6)()
-    _check(_libc().capset(header, data), "capset")
+    _check(libc().capset(header, data), "capset")
 
 
 def _pids() -> list[int]:
@@ -297,7 +298,11 @@ def _uid_of(pid: int) -> int | None:
     return None
 
 
-def _libc() -> ctypes.CDLL:
+@functools.cache
+def libc() -> ctypes.CDLL:
+    """The C library, loaded once: the zygote loads it, and every sandbox it forks
+    uses that handle (loading it and looking up its functions again took a sandbox
+    about a millisecond)."""
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -308,14 +313,14 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(source: str, target: str, fstype: str, flags: int, data: str | None) -> None:
-    result = _libc().mount(source.encode(), target.encode(), fstype.encode(),
+    result = libc().mount(source.encode(), target.encode(), fstype.encode(),
                            ctypes.c_ulong(flags), data.encode() if data else None)
     _check(result, f"mount {target}")
 
 
 def _unshare(flags: int) -> None:
-    _check(_libc().unshare(flags), "unshare")
+    _check(libc().unshare(flags), "unshare")
 
 
 def _prctl(option: int, value: int) -> None:
-    _check(_libc().prctl(option, ctypes.c_ulong(value), 0, 0, 0), "prctl")
+    _check(libc().prctl(option, ctypes.c_ulong(value), 0, 0, 0), "prctl")

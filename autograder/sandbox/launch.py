@@ -149,10 +149,7 @@ def start(*, workdir: Path, network: bool = False,
 def die_with_parent() -> None:
     """Linux only: this process is killed when its parent goes, so nothing outlives a crash."""
     if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        jail.libc().prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def kill_group(pid: int) -> None:
