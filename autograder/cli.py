@@ -217,7 +217,7 @@ def _dispatch(args: argparse.Namespace, launched: ZygoteProcess | None) -> int:
         return _grade(args, launched)
     if args.command == "gradescope":
         from autograder.layout import solutions_dir
-        from autograder.platforms import gradescope
+        from autograder.platforms.gradescope import bundle as gradescope
 
         return gradescope.main(out=args.zip, solutions=solutions_dir(args.solutions),
                                names=args.assignments or (), torch=args.torch)
@@ -318,7 +318,7 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     from autograder.intake.submission import SubmissionError
     from autograder.judge.session import DeviceUnavailable
     from autograder.layout import LayoutError
-    from autograder.platforms.gradescope import GradescopeError
+    from autograder.platforms.gradescope.bundle import GradescopeError
     from autograder.release.leaks import LeakError
     from autograder.release.publish import BundleError
     from autograder.release.snapshots import RecordingError

@@ -159,3 +159,22 @@ def test_grading_in_a_process_torchgrade_does_not_own_leaves_its_collector_alone
         print(code, gc.isenabled(), gc.get_freeze_count() == frozen)
     """)
     assert _python(code).split()[-3:] == ["0", "True", "True"]
+
+
+def test_gradescopes_run_imports_torch_as_a_process_torchgrade_owns(tmp_path):
+    """``python -m autograder.platforms.gradescope.run``: torch arrives after startup.own()."""
+    code = textwrap.dedent(f"""
+        import gc, os, runpy, sys
+        class Watch:  # says whether the collector runs while torch is imported
+            def find_spec(self, name, path=None, target=None):
+                if name == "torch._C":  # looked for only by torch's own import
+                    print("torch imported, collector enabled:", gc.isenabled(), flush=True)
+                    sys.meta_path.remove(self)
+                return None
+        sys.meta_path.insert(0, Watch())
+        os.environ["TORCHGRADE_AUTOGRADER_ROOT"] = {str(tmp_path)!r}
+        sys.argv = ["run"]
+        runpy.run_module("autograder.platforms.gradescope.run", run_name="__main__")
+    """)
+    assert "torch imported, collector enabled: False" in _python(code)
+    assert (tmp_path / "results" / "results.json").exists()

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from autograder.platforms.gradescope.bundle import GradescopeError, main
 from autograder.platforms.gradescope.results import not_graded, to_gradescope
 
-__all__ = ["GradescopeError", "main", "not_graded", "to_gradescope"]
+# Not .bundle: it imports torch, and ``python -m ...gradescope.run`` imports this
+# package before .run can pause the collector for torch's import (see .run).
+__all__ = ["not_graded", "to_gradescope"]

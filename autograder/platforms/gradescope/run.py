@@ -20,32 +20,37 @@ with, byte for byte in its checks.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import secrets
-import sys
-import tempfile
-import time
-import traceback
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TextIO
+from autograder import startup
 
-from autograder import __version__, registry
-from autograder.intake.errors import SubmissionError
-from autograder.intake.submission import open_submission
-from autograder.judge.engine import Unusable, grade, unusable_result
-from autograder.judge.reference import Solutions
-from autograder.judge.session import GradingOptions, InternalError
-from autograder.layout import solution_file
-from autograder.platforms.gradescope.bundle import GRADER_FOLDER
-from autograder.platforms.gradescope.results import not_graded, to_gradescope
-from autograder.registry import Assignment
-from autograder.release import bundles, publish
-from autograder.results import SubmissionResult, write_json
-from autograder.results.feedback import render_feedback
+if __name__ == "__main__":  # as the command does: the imports below (torch, pytest) run
+    startup.own()  # with the collector paused and the compiler stack deferred
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import secrets  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, TextIO  # noqa: E402
+
+from autograder import __version__, registry  # noqa: E402
+from autograder.intake.errors import SubmissionError  # noqa: E402
+from autograder.intake.submission import open_submission  # noqa: E402
+from autograder.judge.engine import Unusable, grade, unusable_result  # noqa: E402
+from autograder.judge.reference import Solutions  # noqa: E402
+from autograder.judge.session import GradingOptions, InternalError  # noqa: E402
+from autograder.layout import solution_file  # noqa: E402
+from autograder.platforms.gradescope.bundle import GRADER_FOLDER  # noqa: E402
+from autograder.platforms.gradescope.results import not_graded, to_gradescope  # noqa: E402
+from autograder.registry import Assignment  # noqa: E402
+from autograder.release import bundles, publish  # noqa: E402
+from autograder.results import SubmissionResult, write_json  # noqa: E402
+from autograder.results.feedback import render_feedback  # noqa: E402
 
 ROOT_VARIABLE = "TORCHGRADE_AUTOGRADER_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -236,9 +241,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from autograder import startup
-
-    startup.own()
     from autograder.cli import exit_now
 
     exit_now(main())
