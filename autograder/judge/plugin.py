@@ -262,6 +262,7 @@ class GradingPlugin:
 
 
 _OWN_FIXTURES = frozenset({"target", "submission", "reference", "seed", "rng", "device"})
+_PLAIN_FIXTURENAMES = _OWN_FIXTURES | {"request"}  # two of them use it
 _OWN_MARKS = frozenset({MARKER, "parametrize"})
 
 
@@ -272,7 +273,7 @@ def _plain(item: pytest.Item) -> bool:
     that asks for it itself is not plain.
     """
     return (isinstance(item, pytest.Function)
-            and _OWN_FIXTURES.union(["request"]).issuperset(item.fixturenames)
+            and _PLAIN_FIXTURENAMES.issuperset(item.fixturenames)
             and _OWN_FIXTURES.issuperset(_parameters(item.function))
             and all(mark.name in _OWN_MARKS for mark in item.iter_markers()))
 
