@@ -40,6 +40,7 @@ from autograder.registry import Assignment, discover  # noqa: E402
 from autograder.release.notebooks import render_source_notebooks  # noqa: E402
 
 SOLUTIONS, STUBS = ROOT / "solutions", ROOT / "assignments"
+FLOOR = [sys.executable, "-c", "import torch"]  # what every ratio is set against
 START, END = "<!-- batch.py: begin -->", "<!-- batch.py: end -->"
 
 
@@ -202,14 +203,14 @@ def main() -> None:
         folders = make_class(work / "class", args.submissions)
         # The floor drifts (other tenants, frequency): each timing is set against the
         # floors measured just before and just after it.
-        floors = [median_wall([sys.executable, "-c", "import torch"])]
+        floors = [median_wall(FLOOR)]
         batch, peak = grade_class(work / "class", work / "out", args.jobs)
         graded = len(list((work / "out" / "results").glob("*.json")))
         assert graded == args.submissions, f"{graded} results for {args.submissions}"
-        floors.append(median_wall([sys.executable, "-c", "import torch"]))
+        floors.append(median_wall(FLOOR))
         cold = median_wall([sys.executable, "-m", "autograder.cli", "grade", str(SOLUTIONS),
                             "--json", str(work / "one.json")])
-        floors.append(median_wall([sys.executable, "-c", "import torch"]))
+        floors.append(median_wall(FLOOR))
         nb = (nbgrader_seconds(folders[:args.nbgrader], work / "nbgrader")
               if args.nbgrader else 0.0)
     table = render(floors, args, batch, peak, cold, nb)
