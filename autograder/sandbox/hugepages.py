@@ -4,10 +4,11 @@ After warming up, the zygote holds about 150 MiB of private memory (torch
 and the scenarios; 200 MiB while it imported torch's compiler stack, see
 :mod:`autograder.sandbox.compiler`). In 4 KiB pages that is some 40,000 page
 table entries, which every ``fork`` copies and every sandbox's exit tears
-down again: most of what a bare fork and exit cost (6 of 9 ms at 200 MiB). Collapsed into
-2 MiB pages (``madvise(MADV_COLLAPSE)``, Linux 6.1 and later, whatever the
-system's transparent huge page setting), the same memory is about a hundred
-entries; a sandbox that writes to one of them still copies 4 KiB only.
+down again: most of what a bare fork and exit cost (6 of 9 ms at 200 MiB).
+Collapsed into 2 MiB pages (``madvise(MADV_COLLAPSE)``, Linux 6.1 and
+later, whatever the system's transparent huge page setting), the same
+memory is about a hundred entries; a sandbox that writes to one of them
+still copies 4 KiB only.
 
 Collapsing costs about half a second of CPU once, which a batch repays after
 some 70 sandboxes; a single submission (ten sandboxes) would not, so the
